@@ -1,0 +1,79 @@
+import Foundation
+
+/// Per-pixel softmax cross-entropy over NCHW logits with an ignore label (PyTorch's
+/// `F.cross_entropy(logits, labels, ignore_index=255)`, mean reduction).
+///
+/// loss = mean over pixels whose label is not `ignoreIndex` of (logsumexp_c logits - logits[label]);
+/// dlogits = (softmax - onehot(label)) / count at those pixels, 0 at ignored ones. A batch with no
+/// valid pixel has loss 0 and a zero gradient (where PyTorch would give NaN).
+public final class CrossEntropyLoss {
+    public let ignoreIndex: UInt8
+    /// What backward needs from the last forward: softmax probabilities, labels and the valid count.
+    private var probabilities: Tensor?
+    private var labels: [UInt8] = []
+    private var validCount = 0
+
+    public init(ignoreIndex: UInt8 = 255) {
+        self.ignoreIndex = ignoreIndex
+    }
+
+    /// logits: [N, C, H, W], labels: [N, H, W] (N*H*W bytes) -> the mean loss.
+    public func forward(logits: Tensor, labels: [UInt8]) -> Float {
+        let (n, c, h, w) = logits.nchw
+        let plane = h * w
+        precondition(labels.count == n * plane, "CrossEntropyLoss: \(labels.count) labels for logits \(logits.shape)")
+        var probs = Tensor(shape: logits.shape)
+        var total = 0.0, valid = 0
+        logits.data.withUnsafeBufferPointer { lp in
+            probs.data.withUnsafeMutableBufferPointer { pp in
+                for i in 0..<n {
+                    for j in 0..<plane {
+                        let base = i * c * plane + j
+                        var maxLogit = -Float.infinity
+                        for k in 0..<c { maxLogit = max(maxLogit, lp[base + k * plane]) }
+                        var sum: Float = 0
+                        for k in 0..<c {
+                            let e = Foundation.exp(lp[base + k * plane] - maxLogit)
+                            pp[base + k * plane] = e
+                            sum += e
+                        }
+                        for k in 0..<c { pp[base + k * plane] /= sum }
+                        let label = labels[i * plane + j]
+                        guard label != ignoreIndex else { continue }
+                        precondition(Int(label) < c, "CrossEntropyLoss: label \(label) is not below \(c) classes")
+                        total += Double(maxLogit + Foundation.log(sum) - lp[base + Int(label) * plane])
+                        valid += 1
+                    }
+                }
+            }
+        }
+        probabilities = probs
+        self.labels = labels
+        validCount = valid
+        return valid == 0 ? 0 : Float(total / Double(valid))
+    }
+
+    /// The gradient of `scale * loss` with respect to the logits of the last forward.
+    public func backward(scale: Float = 1) -> Tensor {
+        guard var grad = probabilities else { preconditionFailure("CrossEntropyLoss.backward called before forward") }
+        let (n, c, h, w) = grad.nchw
+        let plane = h * w
+        guard validCount > 0 else { grad.zero(); return grad }
+        let factor = scale / Float(validCount)
+        grad.data.withUnsafeMutableBufferPointer { gp in
+            for i in 0..<n {
+                for j in 0..<plane {
+                    let base = i * c * plane + j
+                    let label = labels[i * plane + j]
+                    if label == ignoreIndex {
+                        for k in 0..<c { gp[base + k * plane] = 0 }
+                        continue
+                    }
+                    gp[base + Int(label) * plane] -= 1
+                    for k in 0..<c { gp[base + k * plane] *= factor }
+                }
+            }
+        }
+        return grad
+    }
+}

@@ -1,0 +1,38 @@
+/// Stochastic gradient descent with momentum and weight decay, exactly as `torch.optim.SGD`
+/// (dampening 0, not Nesterov):
+///   d = grad + weightDecay * p;  buf = d on the first step, else momentum * buf + d;  p -= lr * buf.
+public final class SGD {
+    public let parameters: [Parameter]
+    public let momentum: Float
+    public let weightDecay: Float
+    /// One momentum buffer per parameter; empty until the first step.
+    public private(set) var buffers: [Tensor] = []
+
+    public init(parameters: [Parameter], momentum: Float = 0.9, weightDecay: Float = 1e-4) {
+        self.parameters = parameters
+        self.momentum = momentum
+        self.weightDecay = weightDecay
+    }
+
+    /// One update of every parameter with learning rate `lr`.
+    public func step(lr: Float) {
+        let first = buffers.isEmpty
+        if first { buffers = parameters.map { Tensor.zeros(like: $0.value) } }
+        for (index, p) in parameters.enumerated() {
+            p.value.data.withUnsafeMutableBufferPointer { v in
+                p.grad.data.withUnsafeBufferPointer { g in
+                    buffers[index].data.withUnsafeMutableBufferPointer { b in
+                        for i in 0..<v.count {
+                            let d = g[i] + weightDecay * v[i]
+                            b[i] = first ? d : momentum * b[i] + d
+                            v[i] -= lr * b[i]
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Clears every parameter's gradient.
+    public func zeroGrad() { parameters.forEach { $0.zeroGrad() } }
+}

@@ -17,6 +17,9 @@ public enum Compute {
     /// The number of threads the calling thread's oneDNN calls use.
     public static var threads: Int { threadCount.value ?? 1 }
 
+    /// OpenMP's team size for the calling thread's next parallel region, as the runtime reports it.
+    public static var openMPTeamSize: Int { Int(omp_get_max_threads()) }
+
     /// Makes sure OpenMP's team size for this thread matches `threads` (1 unless set).
     @inline(__always)
     static func prepareThread() {

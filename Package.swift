@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "auxsweep", targets: ["auxsweep"]),
         .library(name: "NN", targets: ["NN"]),
+        .library(name: "Segmentation", targets: ["Segmentation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,15 +20,21 @@ let package = Package(
             name: "NN",
             dependencies: ["CDNNL"]
         ),
+        // PSPNet-mini, synthetic data, metrics, trainer and checkpoints.
+        .target(name: "Segmentation", dependencies: ["NN"]),
         // The command-line tool: parsing and printing only.
         .executableTarget(
             name: "auxsweep",
             dependencies: [
                 "NN",
+                "Segmentation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "NNTests", dependencies: ["NN"], exclude: ["Fixtures"]),
+        // Tolerances and golden-file loading shared by the test targets.
+        .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
+        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "NN", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

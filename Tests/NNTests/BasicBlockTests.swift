@@ -1,4 +1,5 @@
 import NN
+import TestSupport
 import Testing
 
 /// A ResNet BasicBlock built from the core's layers, checked against PyTorch: the composition of

@@ -1,4 +1,5 @@
 import NN
+import TestSupport
 import Testing
 
 @Suite("BatchNorm2d")

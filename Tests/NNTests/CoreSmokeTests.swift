@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import TestSupport
 import Testing
 
 @Suite("The core end to end")

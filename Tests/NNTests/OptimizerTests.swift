@@ -1,4 +1,5 @@
 import NN
+import TestSupport
 import Testing
 
 @Suite("SGD and the poly schedule")

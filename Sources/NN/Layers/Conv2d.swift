@@ -16,6 +16,8 @@ public final class Conv2d: Layer {
     private var input: Tensor?
     /// Patch matrix scratch space, reused across calls.
     private var workspace: [Float] = []
+    /// Multiply-adds of the last forward (for throughput reports).
+    public private(set) var lastForwardMultiplyAdds = 0
 
     /// A convolution initialised as PyTorch initialises `nn.Conv2d` (kaiming-uniform, a = sqrt(5)).
     public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
@@ -80,6 +82,7 @@ public final class Conv2d: Layer {
             }
         }
         input = x
+        lastForwardMultiplyAdds = n * g.outChannels * pixels * g.patchSize
         return y
     }
 

@@ -1,4 +1,5 @@
 import NN
+import TestSupport
 import Testing
 
 /// Central-difference gradient checking of a function of several tensors.

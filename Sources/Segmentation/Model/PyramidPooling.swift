@@ -1,0 +1,59 @@
+import NN
+
+/// The pyramid pooling module: for each bin size b, adaptive average pooling to b x b, a 1x1
+/// convolution to 32 channels, BN and ReLU, bilinear upsampling (align_corners) back to the input
+/// size; the branches are concatenated after the input.
+///
+/// x: [N, 128, h, w] -> [N, 128 + 4*32, h, w]. Names: `ppm.stages.I.1` (conv), `ppm.stages.I.2` (BN).
+public final class PyramidPooling: Layer {
+    /// Per bin: pool (0), conv (1), BN (2), ReLU (3), as PyTorch's Sequential indices.
+    let stages: [Sequential]
+    let inChannels: Int
+    /// One upsampler per stage, resized when the input size changes.
+    private var upsamplers: [BilinearUpsample] = []
+
+    public init(inChannels: Int, bins: [Int], width: Int, generator: inout SeededGenerator) {
+        self.inChannels = inChannels
+        stages = bins.map { bin in
+            Sequential([
+                AdaptiveAvgPool2d(outputSize: bin),
+                Conv2d(inChannels: inChannels, outChannels: width, kernelSize: 1, bias: false, generator: &generator),
+                BatchNorm2d(channels: width),
+                ReLU(),
+            ])
+        }
+    }
+
+    public var isTraining: Bool = true {
+        didSet { for stage in stages { stage.isTraining = isTraining } }
+    }
+
+    public var parameters: [Parameter] { stages.flatMap(\.parameters) }
+
+    func collectState(prefix: String, into state: inout StateDictionary) {
+        for (i, stage) in stages.enumerated() {
+            if let conv = stage.layers[1] as? Conv2d, let norm = stage.layers[2] as? BatchNorm2d {
+                state.add(conv: conv, name: "\(prefix)stages.\(i).1")
+                state.add(norm: norm, name: "\(prefix)stages.\(i).2")
+            }
+        }
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        let (_, _, h, w) = x.nchw
+        if upsamplers.first.map({ $0.outputHeight != h || $0.outputWidth != w }) ?? true {
+            upsamplers = stages.map { _ in BilinearUpsample(outputHeight: h, outputWidth: w) }
+        }
+        return ChannelConcat.forward([x] + zip(stages, upsamplers).map { $1.forward($0.forward(x)) })
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        let width = (dy.shape[1] - inChannels) / stages.count
+        let parts = ChannelConcat.backward(dy, channels: [inChannels] + stages.map { _ in width })
+        var dx = parts[0]
+        for (i, stage) in stages.enumerated() {
+            dx.add(stage.backward(upsamplers[i].backward(parts[i + 1])))
+        }
+        return dx
+    }
+}

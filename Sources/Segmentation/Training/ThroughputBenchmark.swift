@@ -1,0 +1,78 @@
+import Foundation
+import NN
+
+/// Training and evaluation throughput of PSPNet-mini on random 64 x 64 batches.
+public enum ThroughputBenchmark {
+    public struct Result: Sendable {
+        public let batch: Int
+        public let threads: Int
+        public let trainImagesPerSecond: Double
+        public let evalImagesPerSecond: Double
+        /// Effective rates: convolution FLOPs (2 per multiply-add) per second; a training step counts
+        /// three times the forward's (forward, backward-data, backward-weights).
+        public let trainGFLOPs: Double
+        public let evalGFLOPs: Double
+        /// Peak resident memory of the process so far, in MiB (VmHWM).
+        public let peakRSSMiB: Double
+    }
+
+    /// Times training steps (forward, `main + 0.4 * aux`, backward, SGD) and evaluation forwards, each
+    /// for at least `seconds` after three warm-up steps; the rates are totals over the timed runs.
+    public static func measure(batch: Int, classes: Int = 7, seconds: Double) -> Result {
+        let model = PSPNetMini(config: ModelConfig(classes: classes), seed: 1)
+        let optimizer = SGD(parameters: model.parameters, momentum: 0.9, weightDecay: 1e-4)
+        var generator = SeededGenerator(seed: 2)
+        var images = Tensor(shape: [batch, 3, 64, 64])
+        for i in 0..<images.count { images.data[i] = generator.nextNormal() }
+        let labels = (0..<(batch * 64 * 64)).map { _ in UInt8(generator.next() % UInt64(classes)) }
+        let mainLoss = CrossEntropyLoss(), auxLoss = CrossEntropyLoss()
+
+        func trainStep() {
+            model.isTraining = true
+            optimizer.zeroGrad()
+            let (main, aux) = model.forward(images)
+            _ = mainLoss.forward(logits: main, labels: labels)
+            _ = auxLoss.forward(logits: aux ?? main, labels: labels)
+            model.backward(dMain: mainLoss.backward(), dAux: auxLoss.backward(scale: 0.4))
+            optimizer.step(lr: 0.01)
+        }
+        func evalStep() {
+            model.isTraining = false
+            _ = model.forward(images)
+        }
+        let (trainSteps, trainTime) = timed(seconds, trainStep)
+        model.isTraining = true
+        _ = model.forward(images)
+        let trainMACs = model.lastForwardMultiplyAdds
+        let (evalSteps, evalTime) = timed(seconds, evalStep)
+        let evalMACs = model.lastForwardMultiplyAdds.main
+        let trainRate = Double(trainSteps * batch) / trainTime
+        let evalRate = Double(evalSteps * batch) / evalTime
+        return Result(batch: batch, threads: Compute.threads,
+                      trainImagesPerSecond: trainRate, evalImagesPerSecond: evalRate,
+                      trainGFLOPs: 3 * 2 * Double(trainMACs.main + trainMACs.aux) / Double(batch) * trainRate / 1e9,
+                      evalGFLOPs: 2 * Double(evalMACs) / Double(batch) * evalRate / 1e9,
+                      peakRSSMiB: peakResidentMiB())
+    }
+
+    /// Runs `body` three times untimed, then repeatedly for at least `seconds`: (runs, seconds).
+    static func timed(_ seconds: Double, _ body: () -> Void) -> (Int, Double) {
+        for _ in 0..<3 { body() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        var runs = 0, elapsed = 0.0
+        repeat {
+            body()
+            runs += 1
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        } while elapsed < seconds
+        return (runs, elapsed)
+    }
+
+    /// VmHWM from /proc/self/status, in MiB (0 where unavailable).
+    public static func peakResidentMiB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kb / 1024
+    }
+}

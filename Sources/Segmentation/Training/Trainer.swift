@@ -1,0 +1,96 @@
+import NN
+
+/// Trains PSPNet-mini on the shapes task with `loss = main + auxWeight * aux`: SGD with momentum and
+/// weight decay, the poly schedule, and evaluations on the validation split.
+///
+/// The job seed drives initialisation, batch order and dropout; the data seed (in the config) fixes
+/// the images, so every job of a sweep sees the same data. Same config and seed: bit-identical
+/// losses and metrics.
+public final class Trainer {
+    public let config: TrainConfig
+    public let auxWeight: Float
+    public let seed: UInt64
+    public let model: PSPNetMini
+    let optimizer: SGD
+    let schedule: PolyLearningRate
+    let train: ShapesDataset
+    let validation: ShapesDataset
+    let mainLoss = CrossEntropyLoss(), auxLoss = CrossEntropyLoss()
+    /// The order of training images, reshuffled each epoch.
+    private var order: [Int] = []
+    private var cursor = 0
+    private var orderGenerator: SeededGenerator
+    /// The next iteration to run.
+    public private(set) var iteration = 0
+
+    public init(config: TrainConfig, auxWeight: Float, seed: UInt64) {
+        precondition(auxWeight >= 0 && auxWeight.isFinite, "aux weight must be finite and non-negative")
+        self.config = config
+        self.auxWeight = auxWeight
+        self.seed = seed
+        model = PSPNetMini(config: config.model, seed: seed)
+        optimizer = SGD(parameters: model.parameters, momentum: config.train.momentum, weightDecay: config.train.weightDecay)
+        schedule = PolyLearningRate(base: config.train.baseLR, maxIterations: config.train.iterations, power: config.train.polyPower)
+        train = ShapesDataset(seed: config.data.seed, size: config.data.size, split: .train, count: config.data.trainImages)
+        validation = ShapesDataset(seed: config.data.seed, size: config.data.size, split: .validation, count: config.data.valImages)
+        orderGenerator = SeededGenerator(seed: seed, stream: 3)
+    }
+
+    /// The next batch's image indices: a fresh permutation every epoch (Fisher-Yates).
+    private func nextIndices() -> [Int] {
+        (0..<config.train.batch).map { _ in
+            if cursor == order.count {
+                order = Array(0..<train.count)
+                for i in stride(from: order.count - 1, to: 0, by: -1) {
+                    order.swapAt(i, Int(orderGenerator.next() % UInt64(i + 1)))
+                }
+                cursor = 0
+            }
+            cursor += 1
+            return order[cursor - 1]
+        }
+    }
+
+    /// Runs one SGD step and returns its record; throws when the loss is not finite.
+    public func step() throws -> StepRecord {
+        let lr = schedule.rate(at: iteration)
+        let (images, labels) = train.batch(nextIndices())
+        model.isTraining = true
+        optimizer.zeroGrad()
+        let (main, aux) = model.forward(images)
+        let mainValue = mainLoss.forward(logits: main, labels: labels)
+        let auxValue = aux.map { auxLoss.forward(logits: $0, labels: labels) } ?? 0
+        let total = mainValue + auxWeight * auxValue
+        guard total.isFinite else { throw TrainingError.nonFiniteLoss(iteration: iteration, loss: total) }
+        model.backward(dMain: mainLoss.backward(), dAux: auxWeight > 0 ? auxLoss.backward(scale: auxWeight) : nil)
+        optimizer.step(lr: lr)
+        defer { iteration += 1 }
+        return StepRecord(iteration: iteration, lr: lr, mainLoss: mainValue, auxLoss: auxValue, totalLoss: total)
+    }
+
+    /// Evaluates the main head on the whole validation split (evaluation mode).
+    public func evaluate(batch: Int = 50) -> EvaluationRecord {
+        model.isTraining = false
+        defer { model.isTraining = true }
+        var accumulator = IoUAccumulator(classes: config.model.classes)
+        var start = 0
+        while start < validation.count {
+            let indices = Array(start..<min(start + batch, validation.count))
+            let (images, labels) = validation.batch(indices)
+            accumulator.add(logits: model.forward(images).main, labels: labels)
+            start += batch
+        }
+        return EvaluationRecord(iteration: iteration, meanIoU: accumulator.meanIoU,
+                                pixelAccuracy: accumulator.pixelAccuracy, classIoU: accumulator.classIoU)
+    }
+
+    /// Trains to the configured iteration count, evaluating every `evalEvery` steps and at the end.
+    public func run(onEvent: (TrainingEvent) -> Void) throws {
+        while iteration < config.train.iterations {
+            onEvent(.step(try step()))
+            if iteration % config.train.evalEvery == 0 || iteration == config.train.iterations {
+                onEvent(.evaluation(evaluate()))
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+/// What a training job reports as it runs: one event per step and one per evaluation.
+public enum TrainingEvent: Sendable {
+    /// One SGD step: 0-based iteration, learning rate, and the losses of its batch.
+    case step(StepRecord)
+    /// One evaluation on the validation split after `iteration` steps.
+    case evaluation(EvaluationRecord)
+}
+
+/// The losses of one step.
+public struct StepRecord: Sendable, Equatable, Codable {
+    public let iteration: Int
+    public let lr: Float
+    public let mainLoss: Float
+    public let auxLoss: Float
+    public let totalLoss: Float
+}
+
+/// The validation metrics after a number of steps.
+public struct EvaluationRecord: Sendable, Equatable, Codable {
+    public let iteration: Int
+    public let meanIoU: Double
+    public let pixelAccuracy: Double
+    /// IoU per class; nil where the class is in neither truth nor prediction.
+    public let classIoU: [Double?]
+}
+
+/// A job that cannot go on.
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    /// The loss became NaN or infinite at this 0-based iteration.
+    case nonFiniteLoss(iteration: Int, loss: Float)
+
+    public var description: String {
+        switch self {
+        case let .nonFiniteLoss(iteration, loss): "loss is \(loss) at iteration \(iteration)"
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import NN
+
+/// Bad user input (a file, a field, a problem): printed as one line, exit status 2.
+struct InputError: Error, CustomStringConvertible {
+    let description: String
+
+    init(file: String, field: String, problem: String) {
+        description = "\(file): \(field): \(problem)"
+    }
+}
+
+/// Runs `body`, turning bad-input errors into one line on stderr and exit status 2, and any other
+/// error into one line and exit status 1.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as TensorFileError {
+        printError("auxsweep: \(error)")
+        throw ExitCode(2)
+    } catch let error as InputError {
+        printError("auxsweep: \(error)")
+        throw ExitCode(2)
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        printError("auxsweep: \(error)")
+        throw ExitCode(1)
+    }
+}
+
+/// Writes a line to standard error (progress and messages; results go to stdout).
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

@@ -6,4 +6,17 @@
 void omp_set_num_threads(int num_threads);
 /// The team size the calling thread's next parallel region would use.
 int omp_get_max_threads(void);
+
+/* oneDNN's execution-argument keys and the "allocate for me" handle, as constants Swift can import. */
+static const int AUXSWEEP_ARG_SRC = DNNL_ARG_SRC;
+static const int AUXSWEEP_ARG_DST = DNNL_ARG_DST;
+static const int AUXSWEEP_ARG_WEIGHTS = DNNL_ARG_WEIGHTS;
+static const int AUXSWEEP_ARG_BIAS = DNNL_ARG_BIAS;
+static const int AUXSWEEP_ARG_DIFF_SRC = DNNL_ARG_DIFF_SRC;
+static const int AUXSWEEP_ARG_DIFF_DST = DNNL_ARG_DIFF_DST;
+static const int AUXSWEEP_ARG_DIFF_WEIGHTS = DNNL_ARG_DIFF_WEIGHTS;
+static const int AUXSWEEP_ARG_DIFF_BIAS = DNNL_ARG_DIFF_BIAS;
+static const int AUXSWEEP_ARG_FROM = DNNL_ARG_FROM;
+static const int AUXSWEEP_ARG_TO = DNNL_ARG_TO;
+static inline void *auxsweep_memory_allocate(void) { return DNNL_MEMORY_ALLOCATE; }
 #endif

@@ -7,21 +7,23 @@ struct Conv2dTests {
     static let cases = ["3x3_s1_p1", "3x3_s2_p1", "3x3_d2_p2", "1x1_s2", "1x1_bias", "3x3_s2_p0_odd", "3x3_d2_p2_s2"]
 
     /// A convolution with the fixture's geometry and weights.
-    static func layer(for f: Fixture) throws -> Conv2d {
+    static let backends: [ConvolutionBackend] = [.primitives, .im2colGEMM]
+
+    static func layer(for f: Fixture, backend: ConvolutionBackend = .primitives) throws -> Conv2d {
         let w = try f.tensor("weight")
         var generator = SeededGenerator(seed: 0)
         let conv = Conv2d(inChannels: w.shape[1], outChannels: w.shape[0], kernelSize: w.shape[2],
                           stride: try f.int("stride"), padding: try f.int("padding"), dilation: try f.int("dilation"),
-                          bias: try f.bool("bias"), generator: &generator)
+                          bias: try f.bool("bias"), backend: backend, generator: &generator)
         conv.weight.value = w
         if let bias = conv.bias { bias.value = try f.tensor("bias") }
         return conv
     }
 
-    @Test("matches PyTorch forward and backward", arguments: cases)
-    func matchesPyTorch(_ name: String) throws {
+    @Test("matches PyTorch forward and backward", arguments: cases, backends)
+    func matchesPyTorch(_ name: String, backend: ConvolutionBackend) throws {
         let f = try Fixture("conv_" + name)
-        let conv = try Self.layer(for: f)
+        let conv = try Self.layer(for: f, backend: backend)
         let y = conv.forward(try f.tensor("x"))
         #expect(Tolerance.error(y, try f.tensor("y")) <= Tolerance.forward)
         let dx = conv.backward(try f.tensor("dy"))
@@ -32,10 +34,10 @@ struct Conv2dTests {
         }
     }
 
-    @Test("matches the naive direct convolution", arguments: cases)
-    func matchesNaiveOracle(_ name: String) throws {
+    @Test("matches the naive direct convolution", arguments: cases, backends)
+    func matchesNaiveOracle(_ name: String, backend: ConvolutionBackend) throws {
         let f = try Fixture("conv_" + name)
-        let conv = try Self.layer(for: f)
+        let conv = try Self.layer(for: f, backend: backend)
         let x = randomTensor(try f.tensor("x").shape, seed: 7)
         let y = conv.forward(x)
         let expected = NaiveConv2d.forward(x, weight: conv.weight.value, bias: conv.bias?.value, geometry: conv.geometry)
@@ -48,10 +50,10 @@ struct Conv2dTests {
         if let bias = conv.bias { #expect(Tolerance.error(bias.grad, reference.dbias) <= Tolerance.backward) }
     }
 
-    @Test("gradients agree with central differences", arguments: cases)
-    func centralDifferences(_ name: String) throws {
+    @Test("gradients agree with central differences", arguments: cases, backends)
+    func centralDifferences(_ name: String, backend: ConvolutionBackend) throws {
         let f = try Fixture("conv_" + name)
-        let conv = try Self.layer(for: f)
+        let conv = try Self.layer(for: f, backend: backend)
         func load(_ t: [Tensor]) {
             conv.weight.value = t[1]
             if let bias = conv.bias { bias.value = t[2] }
@@ -67,13 +69,13 @@ struct Conv2dTests {
         var tensors = [try f.tensor("x"), conv.weight.value]
         var names = ["x", "weight"]
         if let bias = conv.bias { tensors.append(bias.value); names.append("bias") }
-        check.run("conv_" + name, tensors: tensors, names: names)
+        check.run("conv_\(name) \(backend)", tensors: tensors, names: names)
     }
 
-    @Test("backward accumulates parameter gradients until zeroed")
-    func accumulates() throws {
+    @Test("backward accumulates parameter gradients until zeroed", arguments: backends)
+    func accumulates(backend: ConvolutionBackend) throws {
         let f = try Fixture("conv_3x3_s1_p1")
-        let conv = try Self.layer(for: f)
+        let conv = try Self.layer(for: f, backend: backend)
         _ = conv.forward(try f.tensor("x"))
         _ = conv.backward(try f.tensor("dy"))
         _ = conv.backward(try f.tensor("dy"))

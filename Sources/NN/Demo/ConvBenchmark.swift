@@ -43,11 +43,11 @@ public enum ConvBenchmark {
     }
 
     /// Times the three passes of one shape; each rate is from the fastest of repeated runs.
-    public static func measure(_ shape: Shape, batch: Int, minSeconds: Double = 0.2) -> Result {
+    public static func measure(_ shape: Shape, batch: Int, backend: ConvolutionBackend, minSeconds: Double = 0.2) -> Result {
         var generator = SeededGenerator(seed: 1)
         let conv = Conv2d(inChannels: shape.inChannels, outChannels: shape.outChannels, kernelSize: shape.kernelSize,
                           stride: shape.stride, padding: shape.padding, dilation: shape.dilation, bias: false,
-                          generator: &generator)
+                          backend: backend, generator: &generator)
         var x = Tensor(shape: [batch, shape.inChannels, shape.size, shape.size])
         for i in 0..<x.count { x.data[i] = generator.nextNormal() }
         let y = conv.forward(x)

@@ -1,9 +1,17 @@
-/// 2-D convolution (PyTorch's `nn.Conv2d`, square kernel, groups 1) by im2col and oneDNN's sgemm.
+/// How `Conv2d` computes: oneDNN's convolution primitives (the default, measured fastest) or
+/// im2col + oneDNN's sgemm.
+public enum ConvolutionBackend: Sendable {
+    case primitives
+    case im2colGEMM
+}
+
+/// 2-D convolution (PyTorch's `nn.Conv2d`, square kernel, groups 1).
 ///
-/// Forward, per image n:   y[n] [outC, outH*outW] = W [outC, inC*k*k] . col(x[n]) [inC*k*k, outH*outW] + b
-/// Backward, per image n:  dW += dy[n] . col(x[n])^T;  db += sum over pixels of dy[n];
-///                         dx[n] = col2im(W^T . dy[n]).
-/// A 1x1, stride-1, unpadded convolution uses the image itself as the patch matrix.
+/// Forward:          y [N, outC, outH, outW] = conv(x [N, inC, H, W], W [outC, inC, k, k]) + b [outC]
+/// Backward-data:    dx [N, inC, H, W] from dy and W
+/// Backward-weights: dW += from x and dy;  db += dy summed over images and pixels
+/// The default backend runs oneDNN's direct convolution primitives in their preferred (blocked)
+/// layouts with reorders from and to NCHW, one plan per input shape; `NaiveConv2d` is the oracle.
 public final class Conv2d: Layer {
     public let geometry: ConvGeometry
     /// [outChannels, inChannels, k, k]
@@ -11,21 +19,28 @@ public final class Conv2d: Layer {
     /// [outChannels], or nil for a convolution without bias.
     public let bias: Parameter?
     public var isTraining = true
+    public let backend: ConvolutionBackend
 
-    /// The input of the last forward: backward needs it for the weight gradient.
+    /// The input of the last forward: backward-weights needs it.
     private var input: Tensor?
-    /// Patch matrix scratch space, reused across calls.
-    private var workspace: [Float] = []
+    /// Patch matrix scratch space of the im2col backend, reused across calls.
+    var workspace: [Float] = []
+    /// The primitives' plans by input shape, and scratch for the weight and bias gradients.
+    private var plans: [[Int]: ConvolutionPlan] = [:]
+    private var weightGradientScratch: [Float] = []
+    private var biasGradientScratch: [Float] = []
     /// Multiply-adds of the last forward (for throughput reports).
     public private(set) var lastForwardMultiplyAdds = 0
 
     /// A convolution initialised as PyTorch initialises `nn.Conv2d` (kaiming-uniform, a = sqrt(5)).
     public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                dilation: Int = 1, bias: Bool = true, generator: inout SeededGenerator) {
+                dilation: Int = 1, bias: Bool = true, backend: ConvolutionBackend = .primitives,
+                generator: inout SeededGenerator) {
         precondition(inChannels > 0 && outChannels > 0 && kernelSize > 0 && stride > 0 && dilation > 0 && padding >= 0,
                      "Conv2d needs positive channels, kernel, stride, dilation and non-negative padding")
         geometry = ConvGeometry(inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize,
                                 stride: stride, padding: padding, dilation: dilation)
+        self.backend = backend
         weight = Parameter(Initialization.convWeight(
             shape: [outChannels, inChannels, kernelSize, kernelSize], using: &generator))
         self.bias = bias
@@ -35,6 +50,15 @@ public final class Conv2d: Layer {
 
     public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
 
+    /// The plan for an input shape, made on first use.
+    private func plan(for shape: [Int]) -> ConvolutionPlan {
+        if let plan = plans[shape] { return plan }
+        Compute.prepareThread()
+        let plan = ConvolutionPlan(geometry: geometry, input: shape, bias: bias != nil)
+        plans[shape] = plan
+        return plan
+    }
+
     /// x: [N, inC, H, W] -> y: [N, outC, outH, outW]
     public func forward(_ x: Tensor) -> Tensor {
         let (n, c, h, w) = x.nchw
@@ -42,47 +66,25 @@ public final class Conv2d: Layer {
         precondition(c == g.inChannels, "Conv2d expects \(g.inChannels) input channels, got \(c)")
         let outH = g.outputSize(h), outW = g.outputSize(w)
         precondition(outH > 0 && outW > 0, "Conv2d input \(h)x\(w) is too small for its kernel")
-        let pixels = outH * outW
+        input = x
+        lastForwardMultiplyAdds = n * g.outChannels * outH * outW * g.patchSize
+        guard backend == .primitives else { return forwardIm2col(x) }
+        Compute.prepareThread()
         var y = Tensor(shape: [n, g.outChannels, outH, outW])
-        if !g.isPointwise && workspace.count < g.patchSize * pixels {
-            workspace = [Float](repeating: 0, count: g.patchSize * pixels)
-        }
+        let plan = plan(for: x.shape)
         x.data.withUnsafeBufferPointer { xp in
             weight.value.data.withUnsafeBufferPointer { wp in
                 y.data.withUnsafeMutableBufferPointer { yp in
-                    workspace.withUnsafeMutableBufferPointer { colp in
-                        for i in 0..<n {
-                            let image = xp.start + i * c * h * w
-                            let col: UnsafePointer<Float>
-                            if g.isPointwise {
-                                col = image
-                            } else {
-                                g.im2col(image, h: h, w: w, into: colp.start)
-                                col = UnsafePointer(colp.start)
-                            }
-                            Compute.sgemm(transA: false, transB: false, m: g.outChannels, n: pixels, k: g.patchSize,
-                                          alpha: 1, a: wp.start, lda: g.patchSize, b: col, ldb: pixels,
-                                          beta: 0, c: yp.start + i * g.outChannels * pixels, ldc: pixels)
+                    if let bias {
+                        bias.value.data.withUnsafeBufferPointer { bp in
+                            plan.forward(x: xp.start, weights: wp.start, bias: bp.start, y: yp.start)
                         }
+                    } else {
+                        plan.forward(x: xp.start, weights: wp.start, bias: nil, y: yp.start)
                     }
                 }
             }
         }
-        if let bias {
-            bias.value.data.withUnsafeBufferPointer { bp in
-                y.data.withUnsafeMutableBufferPointer { yp in
-                    for i in 0..<n {
-                        for o in 0..<g.outChannels {
-                            let plane = yp.start + (i * g.outChannels + o) * pixels
-                            let b = bp[o]
-                            for p in 0..<pixels { plane[p] += b }
-                        }
-                    }
-                }
-            }
-        }
-        input = x
-        lastForwardMultiplyAdds = n * g.outChannels * pixels * g.patchSize
         return y
     }
 
@@ -101,77 +103,45 @@ public final class Conv2d: Layer {
         return x
     }
 
-    /// Backward-weights: dW [outC, inC*k*k] += dy[n] [outC, pixels] . col(x[n])^T [pixels, inC*k*k]
-    /// for each image n, and db [outC] += dy summed over images and pixels.
+    /// Backward-weights: adds dL/dW (and dL/db) for the last forward's input into the gradients.
+    /// The first layer of a network calls only this (its input needs no gradient).
     public func accumulateParameterGradients(_ dy: Tensor) {
         let x = cachedInput(matching: dy)
-        let (n, c, h, w) = x.nchw
-        let g = geometry
-        let pixels = g.outputSize(h) * g.outputSize(w)
-        if !g.isPointwise && workspace.count < g.patchSize * pixels {
-            workspace = [Float](repeating: 0, count: g.patchSize * pixels)
+        guard backend == .primitives else { return accumulateParameterGradientsIm2col(dy, input: x) }
+        Compute.prepareThread()
+        let plan = plan(for: x.shape)
+        if weightGradientScratch.count != weight.grad.count {
+            weightGradientScratch = [Float](repeating: 0, count: weight.grad.count)
+            biasGradientScratch = [Float](repeating: 0, count: geometry.outChannels)
         }
         x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
-                weight.grad.data.withUnsafeMutableBufferPointer { dwp in
-                    workspace.withUnsafeMutableBufferPointer { colp in
-                        for i in 0..<n {
-                            let image = xp.start + i * c * h * w
-                            let col: UnsafePointer<Float>
-                            if g.isPointwise {
-                                col = image
-                            } else {
-                                g.im2col(image, h: h, w: w, into: colp.start)
-                                col = UnsafePointer(colp.start)
-                            }
-                            Compute.sgemm(transA: false, transB: true, m: g.outChannels, n: g.patchSize, k: pixels,
-                                          alpha: 1, a: dyp.start + i * g.outChannels * pixels, lda: pixels,
-                                          b: col, ldb: pixels, beta: 1, c: dwp.start, ldc: g.patchSize)
-                        }
+                weightGradientScratch.withUnsafeMutableBufferPointer { dw in
+                    biasGradientScratch.withUnsafeMutableBufferPointer { db in
+                        plan.backwardWeights(x: xp.start, dy: dyp.start, dWeights: dw.start, dBias: bias == nil ? nil : db.start)
                     }
                 }
             }
         }
+        weight.grad.data.withUnsafeMutableBufferPointer { g in
+            weightGradientScratch.withUnsafeBufferPointer { s in for i in 0..<g.count { g[i] += s[i] } }
+        }
         if let bias {
-            dy.data.withUnsafeBufferPointer { dyp in
-                bias.grad.data.withUnsafeMutableBufferPointer { dbp in
-                    for i in 0..<n {
-                        for o in 0..<g.outChannels {
-                            let plane = dyp.start + (i * g.outChannels + o) * pixels
-                            var s: Float = 0
-                            for p in 0..<pixels { s += plane[p] }
-                            dbp[o] += s
-                        }
-                    }
-                }
-            }
+            for i in 0..<geometry.outChannels { bias.grad.data[i] += biasGradientScratch[i] }
         }
     }
 
-    /// Backward-data: dx[n] = col2im(W^T [inC*k*k, outC] . dy[n] [outC, pixels]) for each image n.
+    /// Backward-data: dL/dx for the last forward's input.
     public func inputGradient(_ dy: Tensor) -> Tensor {
         let x = cachedInput(matching: dy)
-        let (n, c, h, w) = x.nchw
-        let g = geometry
-        let pixels = g.outputSize(h) * g.outputSize(w)
+        guard backend == .primitives else { return inputGradientIm2col(dy, input: x) }
+        Compute.prepareThread()
         var dx = Tensor(shape: x.shape)
-        if !g.isPointwise && workspace.count < g.patchSize * pixels {
-            workspace = [Float](repeating: 0, count: g.patchSize * pixels)
-        }
+        let plan = plan(for: x.shape)
         dy.data.withUnsafeBufferPointer { dyp in
             weight.value.data.withUnsafeBufferPointer { wp in
                 dx.data.withUnsafeMutableBufferPointer { dxp in
-                    workspace.withUnsafeMutableBufferPointer { dcolp in
-                        for i in 0..<n {
-                            let dImage = dxp.start + i * c * h * w
-                            let dcol = g.isPointwise ? dImage : dcolp.start
-                            Compute.sgemm(transA: true, transB: false, m: g.patchSize, n: pixels, k: g.outChannels,
-                                          alpha: 1, a: wp.start, lda: g.patchSize,
-                                          b: dyp.start + i * g.outChannels * pixels, ldb: pixels,
-                                          beta: 0, c: dcol, ldc: pixels)
-                            if !g.isPointwise { g.col2im(dcol, h: h, w: w, into: dImage) }
-                        }
-                    }
+                    plan.backwardData(dy: dyp.start, weights: wp.start, dx: dxp.start)
                 }
             }
         }

@@ -117,6 +117,9 @@ public final class PSPNetMini {
             if s == 2, let dAux { d.add(aux.backward(dAux)) }
             for block in blocks.reversed() { d = block.backward(d) }
         }
-        _ = stem.backward(d)
+        // The image needs no gradient: the stem convolution computes only its weight gradient.
+        for layer in stem.layers.dropFirst().reversed() { d = layer.backward(d) }
+        guard let stemConv = stem.layers.first as? Conv2d else { preconditionFailure("the stem starts with a convolution") }
+        stemConv.accumulateParameterGradients(d)
     }
 }

@@ -9,13 +9,21 @@ struct BenchKernels: ParsableCommand {
         abstract: "Measure the convolution kernels' GFLOP/s on the PSPNet-mini shapes.",
         discussion: """
             For every convolution shape of PSPNet-mini (64x64 input) at the given batch: forward, \
-            backward-data and backward-weights GFLOP/s, each the fastest of repeated runs, and oneDNN's \
-            raw sgemm rate on a 128x64x1152 product beside them. The "weighted" row divides the \
-            network's total convolution FLOPs by its total time.
+            backward-data and backward-weights GFLOP/s, each the fastest of repeated runs, for the \
+            chosen backend (oneDNN's convolution primitives with reorders from and to NCHW, or \
+            im2col + oneDNN sgemm), and oneDNN's raw sgemm rate on a 128x64x1152 product beside them. \
+            The "weighted" row divides the network's total convolution FLOPs by its total time.
             """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
+    enum Backend: String, ExpressibleByArgument, CaseIterable {
+        case primitives, im2col
+        var value: ConvolutionBackend { self == .primitives ? .primitives : .im2colGEMM }
+    }
+
+    @Option(help: "Convolution backend: primitives or im2col.")
+    var backend: Backend = .primitives
 
     @Option(help: "Images per batch.")
     var batch = 16
@@ -40,7 +48,7 @@ struct BenchKernels: ParsableCommand {
         let sgemm = ConvBenchmark.sgemmRate(m: 128, n: 64, k: 1152, minSeconds: seconds)
         var results: [ConvBenchmark.Result] = []
         for shape in ConvBenchmark.pspnetMini {
-            let r = ConvBenchmark.measure(shape, batch: batch, minSeconds: seconds)
+            let r = ConvBenchmark.measure(shape, batch: batch, backend: backend.value, minSeconds: seconds)
             results.append(r)
             if format == .table { FileHandle.standardError.write(Data("measured \(shape.name)\n".utf8)) }
         }
@@ -53,7 +61,7 @@ struct BenchKernels: ParsableCommand {
         let total = (forward: weighted(\.forward), data: weighted(\.backwardData), weights: weighted(\.backwardWeights))
         switch format {
         case .table:
-            print("batch \(batch), threads \(threads); GFLOP/s (fastest of repeated runs)")
+            print("backend \(backend.rawValue), batch \(batch), threads \(threads); GFLOP/s (fastest of repeated runs)")
             print(pad("shape", 20) + pad("x", 4) + pad("forward", 10) + pad("bwd-data", 10) + pad("bwd-weights", 12))
             for r in results {
                 print(pad(r.shape.name, 20) + pad("\(r.shape.count)", 4) + pad(fmt(r.forward), 10)
@@ -66,7 +74,7 @@ struct BenchKernels: ParsableCommand {
                 "{\"shape\":\"\($0.shape.name)\",\"count\":\($0.shape.count),\"forward\":\(fmt($0.forward)),"
                     + "\"backward_data\":\(fmt($0.backwardData)),\"backward_weights\":\(fmt($0.backwardWeights))}"
             }
-            print("{\"batch\":\(batch),\"threads\":\(threads),\"sgemm_gflops\":\(fmt(sgemm)),"
+            print("{\"backend\":\"\(backend.rawValue)\",\"batch\":\(batch),\"threads\":\(threads),\"sgemm_gflops\":\(fmt(sgemm)),"
                   + "\"weighted\":{\"forward\":\(fmt(total.forward)),\"backward_data\":\(fmt(total.data)),"
                   + "\"backward_weights\":\(fmt(total.weights))},\"shapes\":[\(rows.joined(separator: ","))]}")
         }

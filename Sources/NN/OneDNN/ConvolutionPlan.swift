@@ -1,0 +1,144 @@
+import CDNNL
+
+/// oneDNN's direct convolution primitives (forward, backward-data, backward-weights) for one input
+/// shape, in the layouts oneDNN chooses (blocked, e.g. nChw16c), with reorders from and to the
+/// caller's NCHW/OIHW buffers.
+///
+/// Measured on the PSPNet-mini shapes (BENCHMARKS.md) at about 2.4x im2col + sgemm, reorders included.
+final class ConvolutionPlan {
+    let geometry: ConvGeometry
+    let inputShape: [Int]
+    let outputShape: [Int]
+    let hasBias: Bool
+    private let stream = DNNL.Stream()
+
+    private let forwardPrimitive: DNNL.Primitive
+    private let forwardSource, forwardWeights, forwardDestination: DNNL.Operand
+    private let dataPrimitive: DNNL.Primitive
+    private let dataDiffDestination, dataWeights, dataDiffSource: DNNL.Operand
+    private let weightsPrimitive: DNNL.Primitive
+    private let weightsSource, weightsDiffDestination, weightsDiffWeights: DNNL.Operand
+    /// The bias and its gradient are plain vectors in every layout.
+    private let bias, diffBias: DNNL.Memory?
+
+    init(geometry g: ConvGeometry, input: [Int], bias: Bool) {
+        precondition(input.count == 4 && input[1] == g.inChannels, "ConvolutionPlan: input \(input) for \(g.inChannels) channels")
+        geometry = g
+        inputShape = input
+        let output = [input[0], g.outChannels, g.outputSize(input[2]), g.outputSize(input[3])]
+        outputShape = output
+        hasBias = bias
+        let weightShape = [g.outChannels, g.inChannels, g.kernelSize, g.kernelSize]
+        let plainSource = DNNL.descriptor(input, dnnl_nchw), plainDestination = DNNL.descriptor(output, dnnl_nchw)
+        let plainWeights = DNNL.descriptor(weightShape, dnnl_oihw), plainBias = DNNL.descriptor([g.outChannels], dnnl_x)
+        var anySource = DNNL.descriptor(input, dnnl_format_tag_any)
+        var anyDestination = DNNL.descriptor(output, dnnl_format_tag_any)
+        var anyWeights = DNNL.descriptor(weightShape, dnnl_format_tag_any)
+        let biasDescriptor = bias ? plainBias : nil
+        let strides = [Int64(g.stride), Int64(g.stride)]
+        let dilates = [Int64(g.dilation - 1), Int64(g.dilation - 1)]   // oneDNN: 0 means no dilation
+        let padLeft = [Int64(g.padding), Int64(g.padding)]
+        // Right padding so that the last window fits exactly as PyTorch's output size implies.
+        let padRight = (2...3).map { axis -> Int64 in
+            Int64((output[axis] - 1) * g.stride + g.dilation * (g.kernelSize - 1) + 1 - input[axis] - g.padding)
+        }
+
+        var forwardDesc = dnnl_convolution_desc_t()
+        DNNL.withOptionalPointer(to: biasDescriptor) { biasPointer in
+            DNNL.check(dnnl_dilated_convolution_forward_desc_init(
+                &forwardDesc, dnnl_forward_training, dnnl_convolution_direct, &anySource, &anyWeights,
+                biasPointer, &anyDestination, strides, dilates, padLeft, padRight), "forward descriptor")
+        }
+        var dataDesc = dnnl_convolution_desc_t()
+        DNNL.check(dnnl_dilated_convolution_backward_data_desc_init(
+            &dataDesc, dnnl_convolution_direct, &anySource, &anyWeights, &anyDestination,
+            strides, dilates, padLeft, padRight), "backward-data descriptor")
+        var weightsDesc = dnnl_convolution_desc_t()
+        DNNL.withOptionalPointer(to: biasDescriptor) { biasPointer in
+            DNNL.check(dnnl_dilated_convolution_backward_weights_desc_init(
+                &weightsDesc, dnnl_convolution_direct, &anySource, &anyWeights, biasPointer,
+                &anyDestination, strides, dilates, padLeft, padRight), "backward-weights descriptor")
+        }
+
+        func primitiveDescriptor(_ desc: inout dnnl_convolution_desc_t, hint: const_dnnl_primitive_desc_t?) -> dnnl_primitive_desc_t {
+            var pd: dnnl_primitive_desc_t?
+            DNNL.check(dnnl_primitive_desc_create(&pd, &desc, nil, DNNL.engine.handle, hint), "primitive descriptor")
+            guard let pd else { preconditionFailure("oneDNN returned no primitive descriptor") }
+            return pd
+        }
+        func chosen(_ pd: dnnl_primitive_desc_t, _ what: dnnl_query_t) -> dnnl_memory_desc_t {
+            guard let md = dnnl_primitive_desc_query_md(pd, what, 0) else { preconditionFailure("oneDNN query \(what) failed") }
+            return md.pointee
+        }
+        let forwardPD = primitiveDescriptor(&forwardDesc, hint: nil)
+        let dataPD = primitiveDescriptor(&dataDesc, hint: forwardPD)
+        let weightsPD = primitiveDescriptor(&weightsDesc, hint: forwardPD)
+        defer { [forwardPD, dataPD, weightsPD].forEach { dnnl_primitive_desc_destroy($0) } }
+
+        forwardPrimitive = DNNL.Primitive(forwardPD)
+        forwardSource = DNNL.Operand(plain: plainSource, chosen: chosen(forwardPD, dnnl_query_src_md), toInner: true)
+        forwardWeights = DNNL.Operand(plain: plainWeights, chosen: chosen(forwardPD, dnnl_query_weights_md), toInner: true)
+        forwardDestination = DNNL.Operand(plain: plainDestination, chosen: chosen(forwardPD, dnnl_query_dst_md), toInner: false)
+        dataPrimitive = DNNL.Primitive(dataPD)
+        dataDiffDestination = DNNL.Operand(plain: plainDestination, chosen: chosen(dataPD, dnnl_query_diff_dst_md), toInner: true)
+        dataWeights = DNNL.Operand(plain: plainWeights, chosen: chosen(dataPD, dnnl_query_weights_md), toInner: true)
+        dataDiffSource = DNNL.Operand(plain: plainSource, chosen: chosen(dataPD, dnnl_query_diff_src_md), toInner: false)
+        weightsPrimitive = DNNL.Primitive(weightsPD)
+        weightsSource = DNNL.Operand(plain: plainSource, chosen: chosen(weightsPD, dnnl_query_src_md), toInner: true)
+        weightsDiffDestination = DNNL.Operand(plain: plainDestination, chosen: chosen(weightsPD, dnnl_query_diff_dst_md), toInner: true)
+        weightsDiffWeights = DNNL.Operand(plain: plainWeights, chosen: chosen(weightsPD, dnnl_query_diff_weights_md), toInner: false)
+        self.bias = bias ? DNNL.Memory(plainBias, allocate: false) : nil
+        diffBias = bias ? DNNL.Memory(plainBias, allocate: false) : nil
+    }
+
+    /// y [N, outC, outH, outW] = conv(x [N, inC, H, W], W [outC, inC, k, k]) + b [outC]
+    func forward(x: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias b: UnsafePointer<Float>?,
+                 y: UnsafeMutablePointer<Float>) {
+        forwardSource.load(x, on: stream)
+        forwardWeights.load(weights, on: stream)
+        forwardDestination.target(y)
+        var args: [(Int32, DNNL.Memory)] = [
+            (AUXSWEEP_ARG_SRC, forwardSource.memory), (AUXSWEEP_ARG_WEIGHTS, forwardWeights.memory),
+            (AUXSWEEP_ARG_DST, forwardDestination.memory),
+        ]
+        if let bias, let b {
+            bias.point(at: b)
+            args.append((AUXSWEEP_ARG_BIAS, bias))
+        }
+        forwardPrimitive.execute(on: stream, args)
+        forwardDestination.store(on: stream)
+        stream.wait()
+    }
+
+    /// dx [N, inC, H, W] = the input gradient for dy [N, outC, outH, outW] (overwrites dx).
+    func backwardData(dy: UnsafePointer<Float>, weights: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
+        dataDiffDestination.load(dy, on: stream)
+        dataWeights.load(weights, on: stream)
+        dataDiffSource.target(dx)
+        dataPrimitive.execute(on: stream, [
+            (AUXSWEEP_ARG_DIFF_DST, dataDiffDestination.memory), (AUXSWEEP_ARG_WEIGHTS, dataWeights.memory),
+            (AUXSWEEP_ARG_DIFF_SRC, dataDiffSource.memory),
+        ])
+        dataDiffSource.store(on: stream)
+        stream.wait()
+    }
+
+    /// dW [outC, inC, k, k] and db [outC] for input x and dy (overwrites dW and db).
+    func backwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dWeights: UnsafeMutablePointer<Float>,
+                         dBias: UnsafeMutablePointer<Float>?) {
+        weightsSource.load(x, on: stream)
+        weightsDiffDestination.load(dy, on: stream)
+        weightsDiffWeights.target(dWeights)
+        var args: [(Int32, DNNL.Memory)] = [
+            (AUXSWEEP_ARG_SRC, weightsSource.memory), (AUXSWEEP_ARG_DIFF_DST, weightsDiffDestination.memory),
+            (AUXSWEEP_ARG_DIFF_WEIGHTS, weightsDiffWeights.memory),
+        ]
+        if let diffBias, let dBias {
+            diffBias.point(at: dBias)
+            args.append((AUXSWEEP_ARG_DIFF_BIAS, diffBias))
+        }
+        weightsPrimitive.execute(on: stream, args)
+        weightsDiffWeights.store(on: stream)
+        stream.wait()
+    }
+}

@@ -51,14 +51,13 @@ public final class BatchNorm2d: Layer {
             xhat.data.withUnsafeMutableBufferPointer { hp in
                 y.data.withUnsafeMutableBufferPointer { yp in
                     for ch in 0..<c {
+                        let planes = (0..<n).map { i in (i * c + ch) * plane }
                         let mean: Float, variance: Float
                         if isTraining {
-                            // Two passes in double precision: exact enough for inputs with a large mean.
-                            var sum = 0.0
-                            for i in 0..<n { let p = xp.start + (i * c + ch) * plane; for j in 0..<plane { sum += Double(p[j]) } }
-                            let mu = sum / Double(m)
-                            var sq = 0.0
-                            for i in 0..<n { let p = xp.start + (i * c + ch) * plane; for j in 0..<plane { let d = Double(p[j]) - mu; sq += d * d } }
+                            // Two passes, lanes in float and planes in double: exact enough for
+                            // inputs with a large mean.
+                            let mu = planes.reduce(0.0) { $0 + Vectorized.sum(xp.start + $1, count: plane) } / Double(m)
+                            let sq = planes.reduce(0.0) { $0 + Vectorized.centredSums(xp.start + $1, shift: Float(mu), count: plane) }
                             mean = Float(mu)
                             variance = Float(sq / Double(m))
                             runningMean.data[ch] = (1 - momentum) * runningMean.data[ch] + momentum * mean
@@ -71,13 +70,12 @@ public final class BatchNorm2d: Layer {
                         let inv = 1 / (variance + eps).squareRoot()
                         invStd[ch] = inv
                         let gamma = weight.value.data[ch], beta = bias.value.data[ch]
-                        for i in 0..<n {
-                            let o = (i * c + ch) * plane
-                            for j in 0..<plane {
-                                let v = (xp[o + j] - mean) * inv
-                                hp[o + j] = v
-                                yp[o + j] = gamma * v + beta
-                            }
+                        for o in planes {
+                            // xhat = (x - mean) * inv;  y = gamma * xhat + beta
+                            (hp.start + o).update(from: xp.start + o, count: plane)
+                            Vectorized.update(hp.start + o, count: plane, { ($0 - mean) * inv }, { ($0 - mean) * inv })
+                            (yp.start + o).update(from: hp.start + o, count: plane)
+                            Vectorized.update(yp.start + o, count: plane, { $0 * gamma + beta }, { $0 * gamma + beta })
                         }
                     }
                 }
@@ -99,29 +97,22 @@ public final class BatchNorm2d: Layer {
             xhat.data.withUnsafeBufferPointer { hp in
                 dx.data.withUnsafeMutableBufferPointer { dxp in
                     for ch in 0..<c {
-                        var sumDy = 0.0, sumDyXhat = 0.0
-                        for i in 0..<n {
-                            let o = (i * c + ch) * plane
-                            for j in 0..<plane {
-                                sumDy += Double(dyp[o + j])
-                                sumDyXhat += Double(dyp[o + j]) * Double(hp[o + j])
-                            }
-                        }
+                        let planes = (0..<n).map { i in (i * c + ch) * plane }
+                        let sumDy = planes.reduce(0.0) { $0 + Vectorized.sum(dyp.start + $1, count: plane) }
+                        let sumDyXhat = planes.reduce(0.0) { $0 + Vectorized.dot(dyp.start + $1, hp.start + $1, count: plane) }
                         weight.grad.data[ch] += Float(sumDyXhat)
                         bias.grad.data[ch] += Float(sumDy)
                         let scale = weight.value.data[ch] * invStd[ch]
-                        if forwardWasTraining {
-                            let meanDy = Float(sumDy / Double(m)), meanDyXhat = Float(sumDyXhat / Double(m))
-                            for i in 0..<n {
-                                let o = (i * c + ch) * plane
-                                for j in 0..<plane {
-                                    dxp[o + j] = scale * (dyp[o + j] - meanDy - hp[o + j] * meanDyXhat)
-                                }
-                            }
-                        } else {
-                            for i in 0..<n {
-                                let o = (i * c + ch) * plane
-                                for j in 0..<plane { dxp[o + j] = scale * dyp[o + j] }
+                        for o in planes {
+                            (dxp.start + o).update(from: dyp.start + o, count: plane)
+                            if forwardWasTraining {
+                                // dx = scale * (dy - mean(dy) - xhat * mean(dy * xhat))
+                                let meanDy = Float(sumDy / Double(m)), meanDyXhat = Float(sumDyXhat / Double(m))
+                                Vectorized.update(dxp.start + o, with: hp.start + o, count: plane,
+                                                  { g, h in scale * (g - meanDy - h * meanDyXhat) },
+                                                  { g, h in scale * (g - meanDy - h * meanDyXhat) })
+                            } else {
+                                Vectorized.update(dxp.start + o, count: plane, { scale * $0 }, { scale * $0 })
                             }
                         }
                     }

@@ -10,7 +10,8 @@ public final class ReLU: Layer {
     public func forward(_ x: Tensor) -> Tensor {
         var y = x
         y.data.withUnsafeMutableBufferPointer { p in
-            for i in 0..<p.count where !(p[i] > 0) { p[i] = 0 }
+            // Negative values become 0; NaN stays NaN, as in PyTorch.
+            Vectorized.update(p.start, count: p.count, { $0.replacing(with: 0, where: $0 .< 0) }, { $0 < 0 ? 0 : $0 })
         }
         output = y
         return y
@@ -23,7 +24,8 @@ public final class ReLU: Layer {
         var dx = dy
         dx.data.withUnsafeMutableBufferPointer { d in
             y.data.withUnsafeBufferPointer { yp in
-                for i in 0..<d.count where !(yp[i] > 0) { d[i] = 0 }
+                Vectorized.update(d.start, with: yp.start, count: d.count,
+                                  { g, out in g.replacing(with: 0, where: .!(out .> 0)) }, { g, out in out > 0 ? g : 0 })
             }
         }
         return dx

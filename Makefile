@@ -13,14 +13,16 @@ bootstrap:
 build: bootstrap
 	$(SWIFT) build $(RELEASE_FLAGS) --product auxsweep
 
+# Until the sweep runner exists: one short PSPNet-mini job (about 40 s), its mIoU curve on stdout.
 demo: build
-	$(BIN) core-demo --steps 30
+	$(BIN) train --aux-weight 0.4 --seed 0 --iterations 600 --eval-every 200
 
 # The suite runs optimised (numeric loops are 10-100x slower in debug builds) with testing enabled.
 test: bootstrap
 	$(SWIFT) test $(RELEASE_FLAGS) -Xswiftc -enable-testing --disable-xctest
 
 bench: build
+	$(BIN) bench
 	$(BIN) bench-kernels
 
 clean:

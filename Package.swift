@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "NN", "TestSupport"], exclude: ["Fixtures"]),
+        // Runs the built binary: exact output, exit codes, files written.
+        .testTarget(name: "CLITests", dependencies: ["auxsweep", "NN", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

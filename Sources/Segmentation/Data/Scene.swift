@@ -54,24 +54,24 @@ struct Scene {
             let angle = g.nextFloat(in: 0, Float.pi)
             let period = g.nextFloat(in: 3, 6)
             zone = Zone(cx: g.nextFloat(in: 0.2 * s, 0.8 * s), cy: g.nextFloat(in: 0.2 * s, 0.8 * s),
-                        radius: g.nextFloat(in: 0.25 * s, 0.45 * s),
+                        radius: g.nextFloat(in: 0.3 * s, 0.5 * s),
                         stripeX: cos(angle) / period, stripeY: sin(angle) / period,
                         colour: (g.nextFloat(in: 0, 1), g.nextFloat(in: 0, 1), g.nextFloat(in: 0, 1)))
         }
         self.zone = zone
-        let count = 2 + Int(g.next() % 3)
+        let count = 1 + Int(g.next() % 3)
         shapes = (0..<count).map { _ in
             let angle = g.nextFloat(in: 0, 2 * Float.pi)
             var shape = Shape(kind: Int(g.next() % UInt64(ShapesDataset.shapeKinds.count)),
                               cx: g.nextFloat(in: 0.1 * s, 0.9 * s), cy: g.nextFloat(in: 0.1 * s, 0.9 * s),
-                              radius: g.nextFloat(in: 0.09 * s, 0.18 * s), cos: cos(angle), sin: sin(angle),
+                              radius: g.nextFloat(in: 0.14 * s, 0.26 * s), cos: cos(angle), sin: sin(angle),
                               colour: (g.nextFloat(in: 0, 1), g.nextFloat(in: 0, 1), g.nextFloat(in: 0, 1)))
             shape.insideZone = zone?.contains(shape.cx, shape.cy) ?? false
             return shape
         }
     }
 
-    /// Draws the scene's colours (values in [0, 1] plus noise) and labels.
+    /// Draws the scene's colours (with noise, clamped to [0, 1]) and labels.
     func draw(size: Int, image: UnsafeMutablePointer<Float>, labels: UnsafeMutablePointer<UInt8>,
               generator g: inout SeededGenerator) {
         let plane = size * size
@@ -98,9 +98,9 @@ struct Scene {
                 }
                 let noise = g.nextFloat(in: -0.08, 0.08)
                 let p = y * size + x
-                image[p] = colour.0 + noise
-                image[plane + p] = colour.1 + noise
-                image[2 * plane + p] = colour.2 + noise
+                image[p] = min(max(colour.0 + noise, 0), 1)
+                image[plane + p] = min(max(colour.1 + noise, 0), 1)
+                image[2 * plane + p] = min(max(colour.2 + noise, 0), 1)
                 labels[p] = label
             }
         }

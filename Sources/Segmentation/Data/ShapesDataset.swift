@@ -18,7 +18,7 @@ public struct ShapesDataset: Sendable {
     /// Background plus each shape outside and inside a zone.
     public static let classCount = 1 + 2 * shapeKinds.count
     /// Per-channel normalisation: the network sees (value - 0.5) / 0.25 for values in [0, 1].
-    static let mean: Float = 0.5, std: Float = 0.25
+    public static let mean: Float = 0.5, std: Float = 0.25
 
     public let seed: UInt64
     public let size: Int

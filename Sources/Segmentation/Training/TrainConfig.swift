@@ -2,7 +2,9 @@
 public struct TrainConfig: Sendable, Equatable, Codable {
     /// The synthetic data of the job: split sizes, image size, and the data seed shared by a sweep.
     public struct Data: Sendable, Equatable, Codable {
-        public var trainImages = 2000
+        /// Enough that the default schedule sees each training image once (3000 x 16): fresh images
+        /// measured +0.07 validation mIoU over 2000 repeated ones at the same cost.
+        public var trainImages = 48000
         public var valImages = 500
         public var size = 64
         public var seed: UInt64 = 1234
@@ -11,14 +13,16 @@ public struct TrainConfig: Sendable, Equatable, Codable {
 
     /// The SGD schedule.
     public struct Schedule: Sendable, Equatable, Codable {
-        public var iterations = 1000
+        /// About 3 minutes on one core; validation mIoU 0.63-0.64 (README).
+        public var iterations = 3000
         public var batch = 16
-        public var baseLR: Float = 0.01
+        /// Tuned on the synthetic task (0.02, 0.05, 0.08, 0.1 tried; 0.1 stalls at the start).
+        public var baseLR: Float = 0.05
         public var momentum: Float = 0.9
         public var weightDecay: Float = 1e-4
         public var polyPower: Float = 0.9
         /// Evaluate on the validation split every this many iterations (and always at the end).
-        public var evalEvery = 250
+        public var evalEvery = 500
         public init() {}
     }
 

@@ -25,6 +25,7 @@ public final class Trainer {
 
     public init(config: TrainConfig, auxWeight: Float, seed: UInt64) {
         precondition(auxWeight >= 0 && auxWeight.isFinite, "aux weight must be finite and non-negative")
+        precondition(config.train.batch >= 2, "training batch norm needs batches of at least 2 images")
         self.config = config
         self.auxWeight = auxWeight
         self.seed = seed
@@ -68,8 +69,10 @@ public final class Trainer {
         return StepRecord(iteration: iteration, lr: lr, mainLoss: mainValue, auxLoss: auxValue, totalLoss: total)
     }
 
-    /// Evaluates the main head on the whole validation split (evaluation mode).
-    public func evaluate(batch: Int = 50) -> EvaluationRecord {
+    /// Evaluates the main head on the whole validation split (evaluation mode), in batches of the
+    /// training batch size so the convolutions reuse their plans and buffers.
+    public func evaluate() -> EvaluationRecord {
+        let batch = config.train.batch
         model.isTraining = false
         defer { model.isTraining = true }
         var accumulator = IoUAccumulator(classes: config.model.classes)

@@ -40,6 +40,10 @@ struct Grad: ParsableCommand {
             Compute.setThreads(threads)
             let model = try Checkpoint.load(path: checkpoint, dropout: 0)
             let images = try ArrayFiles.images(path: input)
+            guard images.shape[0] >= 2 else {
+                // The 1x1 pyramid bin of one image has one value per channel: batch statistics need two.
+                throw InputError(file: input, field: "shape", problem: "\(images.shape): a training-mode pass needs at least 2 images")
+            }
             let labelBytes = try ArrayFiles.labels(path: labels, images: images, classes: model.config.classes)
             let result = GradientProbe.run(model: model, images: images, labels: labelBytes, auxWeight: auxWeight)
             try SafeTensors.write(result, to: output)

@@ -40,7 +40,7 @@ struct Train: ParsableCommand {
             let trainer = Trainer(config: config, auxWeight: auxWeight, seed: seed)
             let start = Date()
             let progressEvery = max(1, config.train.iterations / 20)
-            print("iteration\tmiou\tpixel_acc\tseconds")
+            printLine("iteration\tmiou\tpixel_acc\tseconds")
             try trainer.run { event in
                 switch event {
                 case .step(let s) where (s.iteration + 1) % progressEvery == 0:
@@ -49,8 +49,10 @@ struct Train: ParsableCommand {
                 case .step:
                     break
                 case .evaluation(let e):
-                    print(String(format: "%d\t%.4f\t%.4f\t%.1f", e.iteration, e.meanIoU, e.pixelAccuracy,
+                    printLine(String(format: "%d\t%.4f\t%.4f\t%.1f", e.iteration, e.meanIoU, e.pixelAccuracy,
                                  Date().timeIntervalSince(start)))
+                    let perClass = e.classIoU.map { $0.map { String(format: "%.2f", $0) } ?? "-" }
+                    printError("eval at \(e.iteration): per-class IoU \(perClass.joined(separator: " "))")
                 }
             }
             if let save {

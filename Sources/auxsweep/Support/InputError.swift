@@ -29,8 +29,3 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw ExitCode(1)
     }
 }
-
-/// Writes a line to standard error (progress and messages; results go to stdout).
-func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
-}

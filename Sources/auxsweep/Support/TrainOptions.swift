@@ -36,7 +36,8 @@ struct TrainOptions: ParsableArguments {
 
     func validate() throws {
         guard iterations > 0 else { throw ValidationError("--iterations must be positive, got \(iterations)") }
-        guard batch > 0 && batch <= 1024 else { throw ValidationError("--batch must be in 1...1024, got \(batch)") }
+        // Batch statistics of the 1x1 pyramid bin need at least two images.
+        guard batch >= 2 && batch <= 1024 else { throw ValidationError("--batch must be in 2...1024, got \(batch)") }
         guard baseLR > 0 && baseLR.isFinite else { throw ValidationError("--lr must be positive, got \(baseLR)") }
         guard evalEvery > 0 else { throw ValidationError("--eval-every must be positive, got \(evalEvery)") }
         guard trainImages > 0 && valImages > 0 else { throw ValidationError("--train-images and --val-images must be positive") }

@@ -5,6 +5,8 @@ import CDNNL
 /// caller's NCHW/OIHW buffers.
 ///
 /// Measured on the PSPNet-mini shapes (BENCHMARKS.md) at about 2.4x im2col + sgemm, reorders included.
+/// Activations in oneDNN's layout live in the thread's `ScratchArena` (slot 0: the primitive's main
+/// input, slot 1: its main output) only while the primitive runs; weights in its layout are owned.
 final class ConvolutionPlan {
     let geometry: ConvGeometry
     let inputShape: [Int]
@@ -76,17 +78,17 @@ final class ConvolutionPlan {
         defer { [forwardPD, dataPD, weightsPD].forEach { dnnl_primitive_desc_destroy($0) } }
 
         forwardPrimitive = DNNL.Primitive(forwardPD)
-        forwardSource = DNNL.Operand(plain: plainSource, chosen: chosen(forwardPD, dnnl_query_src_md), toInner: true)
-        forwardWeights = DNNL.Operand(plain: plainWeights, chosen: chosen(forwardPD, dnnl_query_weights_md), toInner: true)
-        forwardDestination = DNNL.Operand(plain: plainDestination, chosen: chosen(forwardPD, dnnl_query_dst_md), toInner: false)
+        forwardSource = DNNL.Operand(plain: plainSource, chosen: chosen(forwardPD, dnnl_query_src_md), toInner: true, slot: 0)
+        forwardWeights = DNNL.Operand(plain: plainWeights, chosen: chosen(forwardPD, dnnl_query_weights_md), toInner: true, slot: nil)
+        forwardDestination = DNNL.Operand(plain: plainDestination, chosen: chosen(forwardPD, dnnl_query_dst_md), toInner: false, slot: 1)
         dataPrimitive = DNNL.Primitive(dataPD)
-        dataDiffDestination = DNNL.Operand(plain: plainDestination, chosen: chosen(dataPD, dnnl_query_diff_dst_md), toInner: true)
-        dataWeights = DNNL.Operand(plain: plainWeights, chosen: chosen(dataPD, dnnl_query_weights_md), toInner: true)
-        dataDiffSource = DNNL.Operand(plain: plainSource, chosen: chosen(dataPD, dnnl_query_diff_src_md), toInner: false)
+        dataDiffDestination = DNNL.Operand(plain: plainDestination, chosen: chosen(dataPD, dnnl_query_diff_dst_md), toInner: true, slot: 0)
+        dataWeights = DNNL.Operand(plain: plainWeights, chosen: chosen(dataPD, dnnl_query_weights_md), toInner: true, slot: nil)
+        dataDiffSource = DNNL.Operand(plain: plainSource, chosen: chosen(dataPD, dnnl_query_diff_src_md), toInner: false, slot: 1)
         weightsPrimitive = DNNL.Primitive(weightsPD)
-        weightsSource = DNNL.Operand(plain: plainSource, chosen: chosen(weightsPD, dnnl_query_src_md), toInner: true)
-        weightsDiffDestination = DNNL.Operand(plain: plainDestination, chosen: chosen(weightsPD, dnnl_query_diff_dst_md), toInner: true)
-        weightsDiffWeights = DNNL.Operand(plain: plainWeights, chosen: chosen(weightsPD, dnnl_query_diff_weights_md), toInner: false)
+        weightsSource = DNNL.Operand(plain: plainSource, chosen: chosen(weightsPD, dnnl_query_src_md), toInner: true, slot: 0)
+        weightsDiffDestination = DNNL.Operand(plain: plainDestination, chosen: chosen(weightsPD, dnnl_query_diff_dst_md), toInner: true, slot: 1)
+        weightsDiffWeights = DNNL.Operand(plain: plainWeights, chosen: chosen(weightsPD, dnnl_query_diff_weights_md), toInner: false, slot: nil)
         self.bias = bias ? DNNL.Memory(plainBias, allocate: false) : nil
         diffBias = bias ? DNNL.Memory(plainBias, allocate: false) : nil
     }

@@ -112,29 +112,48 @@ enum DNNL {
         /// What the primitive reads or writes.
         var memory: Memory { inner ?? user }
 
-        /// - Parameter toInner: true for an input (user -> inner), false for an output (inner -> user).
-        init(plain: dnnl_memory_desc_t, chosen: dnnl_memory_desc_t, toInner: Bool) {
+        /// The scratch slot the inner memory borrows, or nil when it owns its buffer.
+        let slot: Int?
+
+        /// - Parameters:
+        ///   - toInner: true for an input (user -> inner), false for an output (inner -> user).
+        ///   - slot: borrow the inner buffer from the thread's `ScratchArena` slot (activations);
+        ///     nil to own it (weights).
+        init(plain: dnnl_memory_desc_t, chosen: dnnl_memory_desc_t, toInner: Bool, slot: Int?) {
             user = Memory(plain, allocate: false)
             var (p, c) = (plain, chosen)
             if dnnl_memory_desc_equal(&p, &c) != 0 {
                 inner = nil
                 reorder = nil
+                self.slot = nil
             } else {
-                inner = Memory(chosen, allocate: true)
+                inner = Memory(chosen, allocate: slot == nil)
                 reorder = toInner ? Primitive(reorderFrom: plain, to: chosen) : Primitive(reorderFrom: chosen, to: plain)
+                self.slot = slot
             }
+        }
+
+        /// Points a borrowed inner memory at its scratch slot (call before each use).
+        func attachScratch() {
+            guard let slot, let inner else { return }
+            var descriptor = inner.descriptor
+            inner.point(at: ScratchArena.current.buffer(slot, bytes: dnnl_memory_desc_get_size(&descriptor)))
         }
 
         /// Points at an input buffer and brings it into the primitive's layout.
         func load(_ pointer: UnsafeRawPointer, on stream: Stream) {
             user.point(at: pointer)
+            attachScratch()
             if let reorder, let inner {
                 reorder.execute(on: stream, [(AUXSWEEP_ARG_FROM, user), (AUXSWEEP_ARG_TO, inner)])
             }
         }
 
         /// Points at an output buffer (call `store` after the primitive ran).
-        func target(_ pointer: UnsafeMutableRawPointer) { user.point(at: pointer) }
+        func target(_ pointer: UnsafeMutableRawPointer) {
+            user.point(at: pointer)
+            attachScratch()
+        }
 
         /// Brings the primitive's output into the caller's buffer.
         func store(on stream: Stream) {

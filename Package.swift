@@ -8,9 +8,12 @@ let package = Package(
         .executable(name: "auxsweep", targets: ["auxsweep"]),
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Segmentation", targets: ["Segmentation"]),
+        .library(name: "Sweep", targets: ["Sweep"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // oneDNN (Debian libdnnl-dev): sgemm and primitives for the numeric core.
@@ -22,12 +25,23 @@ let package = Package(
         ),
         // PSPNet-mini, synthetic data, metrics, trainer and checkpoints.
         .target(name: "Segmentation", dependencies: ["NN"]),
+        // Sweep files, the parallel scheduler, the SQLite results store (GRDB on the system SQLite),
+        // statistics and reports.
+        .target(
+            name: "Sweep",
+            dependencies: [
+                "Segmentation", "NN",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // The command-line tool: parsing and printing only.
         .executableTarget(
             name: "auxsweep",
             dependencies: [
                 "NN",
                 "Segmentation",
+                "Sweep",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -36,7 +50,8 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "NN", "TestSupport"], exclude: ["Fixtures"]),
         // Runs the built binary: exact output, exit codes, files written.
-        .testTarget(name: "CLITests", dependencies: ["auxsweep", "NN", "TestSupport"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Segmentation", "NN"]),
+        .testTarget(name: "CLITests", dependencies: ["auxsweep", "NN", "Sweep", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

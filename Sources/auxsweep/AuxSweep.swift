@@ -10,6 +10,7 @@ struct AuxSweep: ParsableCommand {
             auxsweep trains a small PSPNet with loss = main + w * aux at many weights w and seeds, \
             records every result in SQLite and reports which weight is best and how sure that is.
             """,
-        subcommands: [Train.self, Predict.self, Grad.self, Bench.self, DataCommand.self, BenchKernels.self, CoreDemo.self]
+        subcommands: [Run.self, Status.self, Query.self, Report.self, Train.self, Predict.self, Grad.self, Bench.self,
+                      DataCommand.self, BenchKernels.self, CoreDemo.self]
     )
 }

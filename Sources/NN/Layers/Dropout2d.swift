@@ -5,7 +5,8 @@
 public final class Dropout2d: Layer {
     public let probability: Float
     public var isTraining = true
-    private var generator: SeededGenerator
+    /// The mask generator; its state is part of a resumable checkpoint.
+    public var generator: SeededGenerator
     /// The per-(n, c) scale of the last training forward (0 or 1/(1-p)); empty after an identity pass.
     public private(set) var mask: [Float] = []
 

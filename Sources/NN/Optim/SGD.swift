@@ -8,6 +8,12 @@ public final class SGD {
     /// One momentum buffer per parameter; empty until the first step.
     public private(set) var buffers: [Tensor] = []
 
+    /// Restores momentum buffers saved from an optimizer over the same parameters (empty: none yet).
+    public func restore(buffers saved: [Tensor]) {
+        precondition(saved.isEmpty || saved.map(\.shape) == parameters.map(\.value.shape), "SGD buffers must match the parameters")
+        buffers = saved
+    }
+
     public init(parameters: [Parameter], momentum: Float = 0.9, weightDecay: Float = 1e-4) {
         self.parameters = parameters
         self.momentum = momentum

@@ -60,6 +60,9 @@ public final class PSPNetMini {
         }
     }
 
+    /// The channel dropouts of the main and auxiliary heads.
+    public var dropouts: (main: Dropout2d, aux: Dropout2d) { (head.dropout, aux.dropout) }
+
     /// Every trainable parameter, in checkpoint order.
     public var parameters: [Parameter] {
         stem.parameters + stages.joined().flatMap(\.parameters) + pyramid.parameters + head.parameters + aux.parameters

@@ -7,6 +7,8 @@ import NN
 public final class SegmentationHead: Layer {
     let body: Sequential
     let conv: Conv2d, norm: BatchNorm2d, classifier: Conv2d
+    /// The head's channel dropout (its generator is part of a resumable checkpoint).
+    public let dropout: Dropout2d
     private var upsample: BilinearUpsample?
 
     public init(inChannels: Int, width: Int, classes: Int, dropout: Float, dropoutSeed: SeededGenerator,
@@ -14,7 +16,8 @@ public final class SegmentationHead: Layer {
         conv = Conv2d(inChannels: inChannels, outChannels: width, kernelSize: 3, padding: 1, bias: false, generator: &generator)
         norm = BatchNorm2d(channels: width)
         classifier = Conv2d(inChannels: width, outChannels: classes, kernelSize: 1, bias: true, generator: &generator)
-        body = Sequential([conv, norm, ReLU(), Dropout2d(probability: dropout, generator: dropoutSeed), classifier])
+        self.dropout = Dropout2d(probability: dropout, generator: dropoutSeed)
+        body = Sequential([conv, norm, ReLU(), self.dropout, classifier])
     }
 
     public var isTraining: Bool = true {

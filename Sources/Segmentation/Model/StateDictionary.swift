@@ -39,9 +39,11 @@ public struct StateDictionary {
 
     /// Copies every entry from `file`; `num_batches_tracked` is skipped, and an unknown, missing or
     /// mis-shaped tensor is a `TensorFileError` that names it.
-    public func load(from file: SafeTensors.File, path: String) throws {
+    /// - Parameter allowExtra: names of other tensors the file may hold (a training checkpoint's state).
+    public func load(from file: SafeTensors.File, path: String, allowExtra: (String) -> Bool = { _ in false }) throws {
         let known = Set(entries.map(\.name))
-        for name in file.tensors.keys.sorted() where !known.contains(name) && !name.hasSuffix(".num_batches_tracked") {
+        for name in file.tensors.keys.sorted()
+        where !known.contains(name) && !name.hasSuffix(".num_batches_tracked") && !allowExtra(name) {
             throw TensorFileError(file: path, field: name, problem: "unknown tensor for this architecture")
         }
         for (name, slot) in entries {

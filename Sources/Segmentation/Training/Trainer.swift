@@ -16,12 +16,12 @@ public final class Trainer {
     let train: ShapesDataset
     let validation: ShapesDataset
     let mainLoss = CrossEntropyLoss(), auxLoss = CrossEntropyLoss()
-    /// The order of training images, reshuffled each epoch.
-    private var order: [Int] = []
-    private var cursor = 0
-    private var orderGenerator: SeededGenerator
+    /// The order of training images, reshuffled each epoch; the position in it; its generator.
+    var order: [Int] = []
+    var cursor = 0
+    var orderGenerator: SeededGenerator
     /// The next iteration to run.
-    public private(set) var iteration = 0
+    public internal(set) var iteration = 0
 
     public init(config: TrainConfig, auxWeight: Float, seed: UInt64) {
         precondition(auxWeight >= 0 && auxWeight.isFinite, "aux weight must be finite and non-negative")
@@ -87,13 +87,19 @@ public final class Trainer {
                                 pixelAccuracy: accumulator.pixelAccuracy, classIoU: accumulator.classIoU)
     }
 
-    /// Trains to the configured iteration count, evaluating every `evalEvery` steps and at the end.
+    /// Whether the schedule evaluates after the steps done so far: every `evalEvery` and at the end.
+    public var evaluationDue: Bool {
+        iteration > 0 && (iteration % config.train.evalEvery == 0 || iteration == config.train.iterations)
+    }
+
+    /// Whether every iteration has run.
+    public var isFinished: Bool { iteration >= config.train.iterations }
+
+    /// Trains to the configured iteration count (from wherever it is), evaluating when due.
     public func run(onEvent: (TrainingEvent) -> Void) throws {
-        while iteration < config.train.iterations {
+        while !isFinished {
             onEvent(.step(try step()))
-            if iteration % config.train.evalEvery == 0 || iteration == config.train.iterations {
-                onEvent(.evaluation(evaluate()))
-            }
+            if evaluationDue { onEvent(.evaluation(evaluate())) }
         }
     }
 }

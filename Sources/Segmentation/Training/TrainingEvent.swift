@@ -31,7 +31,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .nonFiniteLoss(iteration, loss): "loss is \(loss) at iteration \(iteration)"
+        case let .nonFiniteLoss(iteration, loss): "loss is \(loss.isNaN ? "NaN" : "\(loss)") at iteration \(iteration)"
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NN
+import Sweep
 
 /// Bad user input (a file, a field, a problem): printed as one line, exit status 2.
 struct InputError: Error, CustomStringConvertible {
@@ -20,6 +21,12 @@ func reportingErrors(_ body: () throws -> Void) throws {
         printError("auxsweep: \(error)")
         throw ExitCode(2)
     } catch let error as InputError {
+        printError("auxsweep: \(error)")
+        throw ExitCode(2)
+    } catch let error as SpecError {
+        printError("auxsweep: \(error)")
+        throw ExitCode(2)
+    } catch let error as StoreError {
         printError("auxsweep: \(error)")
         throw ExitCode(2)
     } catch let error as ExitCode {

@@ -1,0 +1,15 @@
+/// What a running sweep reports as it goes, for a progress display.
+public enum SweepProgress: Sendable {
+    /// A worker claimed a job (attempt > 1: a retry or a resume; `fromIteration` > 0: from a checkpoint).
+    case started(worker: Int, job: JobKey, attempt: Int, fromIteration: Int)
+    /// A worker finished a step.
+    case step(worker: Int, job: JobKey, iteration: Int, of: Int, loss: Float)
+    /// A job ended: done (with its final mIoU), failed (with the reason) or interrupted.
+    case finished(worker: Int, job: JobKey, status: JobStatus, miou: Double?, error: String?)
+}
+
+/// A job's identity within its sweep.
+public struct JobKey: Sendable, Equatable, Hashable {
+    public let auxWeight: Double
+    public let seed: Int64
+}

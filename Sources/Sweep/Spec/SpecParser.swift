@@ -1,0 +1,254 @@
+import Foundation
+import Segmentation
+import Yams
+
+/// Reads and validates a sweep file (YAML). Every problem is a `SpecError` naming the file, the
+/// field with its line, and the problem; nothing is written before a file has passed.
+public enum SpecParser {
+    /// Limits that keep a job within a worker's memory and a sweep within reason.
+    public static let maxImageSize = 256
+    public static let maxBatch = 256
+    /// batch x size^2 at most 64 x 128^2: about 2 GiB of activations for one job.
+    public static let maxBatchPixels = 64 * 128 * 128
+
+    /// Reads the file at `path`.
+    public static func parse(path: String) throws -> SweepSpec {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw SpecError(file: path, field: "file", line: nil, problem: "cannot be read (\(error.localizedDescription))")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses YAML `text` of a file called `file`.
+    public static func parse(_ text: String, file: String) throws -> SweepSpec {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw SpecError(file: file, field: "yaml", line: yamlLine(error), problem: yamlProblem(error))
+        } catch {
+            throw SpecError(file: file, field: "yaml", line: nil, problem: "\(error)")
+        }
+        guard let root, let top = root.mapping else {
+            throw SpecError(file: file, field: "file", line: root?.mark?.line, problem: "must be a mapping with at least 'name'")
+        }
+        var reader = Reader(file: file)
+        return try reader.sweep(top, mark: root.mark)
+    }
+
+    static func yamlLine(_ error: YamlError) -> Int? {
+        switch error {
+        case let .scanner(_, _, mark, _), let .parser(_, _, mark, _), let .composer(_, _, mark, _): mark.line
+        case let .duplicatedKeysInMapping(_, context): context.mark.line
+        default: nil
+        }
+    }
+
+    static func yamlProblem(_ error: YamlError) -> String {
+        switch error {
+        case let .scanner(_, problem, _, _), let .parser(_, problem, _, _), let .composer(_, problem, _, _):
+            "not valid YAML (\(problem))"
+        case let .duplicatedKeysInMapping(duplicates, _):
+            "duplicate key \(duplicates.joined(separator: ", "))"
+        default:
+            "not valid YAML"
+        }
+    }
+}
+
+/// Walks the YAML tree, reading typed values with their field paths and lines.
+struct Reader {
+    let file: String
+
+    func fail(_ field: String, _ node: Node?, _ problem: String) -> SpecError {
+        SpecError(file: file, field: field, line: node?.mark?.line, problem: problem)
+    }
+
+    /// The pairs of a mapping by key, refusing keys outside `allowed` and duplicates.
+    func fields(_ mapping: Node.Mapping, path: String, allowed: [String]) throws -> [String: Node] {
+        var result: [String: Node] = [:]
+        for (key, value) in mapping {
+            guard let name = key.string else { throw fail(path.isEmpty ? "key" : path, key, "keys must be strings") }
+            let field = path.isEmpty ? name : "\(path).\(name)"
+            guard allowed.contains(name) else {
+                throw fail(field, key, "unknown key (expected one of: \(allowed.joined(separator: ", ")))")
+            }
+            guard result[name] == nil else { throw fail(field, key, "appears twice") }
+            result[name] = value
+        }
+        return result
+    }
+
+    func integer(_ node: Node, _ field: String, in range: ClosedRange<Int>) throws -> Int {
+        guard case .scalar(let s) = node, s.style == .plain, let v = Int(s.string) else {
+            throw fail(field, node, "must be an integer, got \(describe(node))")
+        }
+        guard range.contains(v) else {
+            throw fail(field, node, "must be in \(range.lowerBound)...\(range.upperBound), got \(v)")
+        }
+        return v
+    }
+
+    func number(_ node: Node, _ field: String, in range: ClosedRange<Double>, open: Bool = false) throws -> Double {
+        guard case .scalar(let s) = node, s.style == .plain, let v = Double(s.string), v.isFinite else {
+            throw fail(field, node, "must be a number, got \(describe(node))")
+        }
+        guard range.contains(v), !(open && v == range.lowerBound) else {
+            throw fail(field, node, "must be in \(open ? "(" : "[")\(range.lowerBound), \(range.upperBound)], got \(s.string)")
+        }
+        return v
+    }
+
+    func boolean(_ node: Node, _ field: String) throws -> Bool {
+        guard case .scalar(let s) = node, s.style == .plain, ["true", "false"].contains(s.string) else {
+            throw fail(field, node, "must be true or false, got \(describe(node))")
+        }
+        return s.string == "true"
+    }
+
+    func describe(_ node: Node) -> String {
+        switch node {
+        case .scalar(let s): "'\(s.string)'"
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        case .alias: "an alias"
+        }
+    }
+
+    mutating func sweep(_ top: Node.Mapping, mark: Mark?) throws -> SweepSpec {
+        let f = try fields(top, path: "", allowed: ["name", "aux_weights", "seeds", "jobs", "data", "model", "train"])
+        guard let nameNode = f["name"] else {
+            throw SpecError(file: file, field: "name", line: mark?.line, problem: "is required")
+        }
+        guard case .scalar(let nameScalar) = nameNode else { throw fail("name", nameNode, "must be a string") }
+        let name = nameScalar.string
+        guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", options: .regularExpression) != nil else {
+            throw fail("name", nameNode, "'\(name)' is not safe for file names (letters, digits, '.', '_', '-'; at most 64; no leading dot or dash)")
+        }
+        var spec = SweepSpec(name: name, auxWeights: [0, 0.2, 0.4, 0.6, 0.8, 1], seeds: [0, 1, 2])
+        if let node = f["aux_weights"] { spec.auxWeights = try auxWeights(node) }
+        if let node = f["seeds"] { spec.seeds = try seeds(node) }
+        if let node = f["jobs"] { spec.jobs = try integer(node, "jobs", in: 1...256) }
+        if let node = f["data"] { try data(node, into: &spec.config) }
+        if let node = f["model"] { try model(node, into: &spec.config.model) }
+        if let node = f["train"] { try train(node, into: &spec) }
+        let t = spec.config.train, d = spec.config.data
+        if let node = f["train"], t.batch * d.size * d.size > SpecParser.maxBatchPixels {
+            throw fail("train.batch", node, "batch \(t.batch) of \(d.size)x\(d.size) images would need more memory than a worker has "
+                       + "(batch x size^2 at most \(SpecParser.maxBatchPixels))")
+        }
+        return spec
+    }
+
+    func auxWeights(_ node: Node) throws -> [Double] {
+        let field = "aux_weights"
+        let weights: [ExactDecimal]
+        switch node {
+        case .sequence(let list):
+            guard !list.isEmpty else { throw fail(field, node, "must list at least one weight") }
+            weights = try list.map { item in
+                guard case .scalar(let s) = item, s.style == .plain, let d = ExactDecimal(s.string) else {
+                    throw fail(field, item, "each weight must be a plain decimal like 0.4, got \(describe(item))")
+                }
+                return d
+            }
+        case .mapping(let mapping):
+            let r = try fields(mapping, path: field, allowed: ["from", "to", "step"])
+            func value(_ key: String) throws -> ExactDecimal {
+                guard let n = r[key] else { throw fail("\(field).\(key)", node, "is required") }
+                guard case .scalar(let s) = n, s.style == .plain, let d = ExactDecimal(s.string) else {
+                    throw fail("\(field).\(key)", n, "must be a plain decimal like 0.1, got \(describe(n))")
+                }
+                return d
+            }
+            let from = try value("from"), to = try value("to"), step = try value("step")
+            let scale = max(from.scale, to.scale, step.scale)
+            let (a, b, s) = (from.rescaled(to: scale).units, to.rescaled(to: scale).units, step.rescaled(to: scale).units)
+            guard s > 0 else { throw fail("\(field).step", r["step"], "must be positive") }
+            guard a <= b else { throw fail("\(field).to", r["to"], "must not be below from (\(from.text))") }
+            guard (b - a) % s == 0 else {
+                throw fail("\(field).step", r["step"], "\(step.text) does not divide \(to.text) - \(from.text) exactly")
+            }
+            guard (b - a) / s < 1000 else { throw fail("\(field).step", r["step"], "gives more than 1000 weights") }
+            weights = stride(from: a, through: b, by: s).map { ExactDecimal(units: $0, scale: scale) }
+        default:
+            throw fail(field, node, "must be a list of weights or {from, to, step}, got \(describe(node))")
+        }
+        let zero = ExactDecimal(units: 0, scale: 0), one = ExactDecimal(units: 1, scale: 0)
+        if let bad = weights.first(where: { $0 < zero || one < $0 }) {
+            throw fail(field, node, "weight \(bad.text) is outside [0, 1]")
+        }
+        let values = weights.map(\.double)
+        if let duplicate = values.enumerated().first(where: { values[..<$0.offset].contains($0.element) }) {
+            throw fail(field, node, "weight \(weights[duplicate.offset].text) appears twice")
+        }
+        return values
+    }
+
+    func seeds(_ node: Node) throws -> [UInt64] {
+        switch node {
+        case .scalar:
+            return (0..<UInt64(try integer(node, "seeds", in: 1...1000))).map { $0 }
+        case .sequence(let list):
+            guard !list.isEmpty else { throw fail("seeds", node, "must list at least one seed") }
+            let values = try list.map { UInt64(try integer($0, "seeds", in: 0...Int(Int32.max))) }
+            if let duplicate = values.enumerated().first(where: { values[..<$0.offset].contains($0.element) }) {
+                throw fail("seeds", list[duplicate.offset], "seed \(duplicate.element) appears twice")
+            }
+            return values
+        default:
+            throw fail("seeds", node, "must be a count or a list of seeds, got \(describe(node))")
+        }
+    }
+
+    func section(_ node: Node, _ name: String, allowed: [String]) throws -> [String: Node] {
+        guard let mapping = node.mapping else { throw fail(name, node, "must be a mapping, got \(describe(node))") }
+        return try fields(mapping, path: name, allowed: allowed)
+    }
+
+    func data(_ node: Node, into config: inout TrainConfig) throws {
+        let f = try section(node, "data", allowed: ["kind", "train_images", "val_images", "size", "seed"])
+        if let n = f["kind"] {
+            guard n.string == "shapes" else { throw fail("data.kind", n, "only 'shapes' is available, got \(describe(n))") }
+        }
+        if let n = f["train_images"] { config.data.trainImages = try integer(n, "data.train_images", in: 1...10_000_000) }
+        if let n = f["val_images"] { config.data.valImages = try integer(n, "data.val_images", in: 1...1_000_000) }
+        if let n = f["size"] {
+            let size = try integer(n, "data.size", in: 16...SpecParser.maxImageSize)
+            guard size % 8 == 0 else { throw fail("data.size", n, "must be a multiple of 8, got \(size)") }
+            config.data.size = size
+        }
+        if let n = f["seed"] { config.data.seed = UInt64(try integer(n, "data.seed", in: 0...Int(Int32.max))) }
+    }
+
+    func model(_ node: Node, into model: inout ModelConfig) throws {
+        let f = try section(node, "model", allowed: ["blocks", "residual", "dropout"])
+        if let n = f["blocks"] {
+            guard let list = n.sequence, list.count == 4 else { throw fail("model.blocks", n, "must list 4 block counts, one per stage") }
+            model.blocks = try list.map { try integer($0, "model.blocks", in: 1...16) }
+        }
+        if let n = f["residual"] {
+            guard let list = n.sequence, list.count == 4 else { throw fail("model.residual", n, "must list 4 true/false values, one per stage") }
+            model.residual = try list.map { try boolean($0, "model.residual") }
+        }
+        if let n = f["dropout"] { model.dropout = Float(try number(n, "model.dropout", in: 0...0.9)) }
+    }
+
+    func train(_ node: Node, into spec: inout SweepSpec) throws {
+        let f = try section(node, "train", allowed: ["iterations", "batch", "base_lr", "momentum", "weight_decay",
+                                                     "poly_power", "eval_every", "checkpoint_every"])
+        var t = spec.config.train
+        if let n = f["iterations"] { t.iterations = try integer(n, "train.iterations", in: 1...10_000_000) }
+        if let n = f["batch"] { t.batch = try integer(n, "train.batch", in: 2...SpecParser.maxBatch) }
+        if let n = f["base_lr"] { t.baseLR = Float(try number(n, "train.base_lr", in: 0...1000, open: true)) }
+        if let n = f["momentum"] { t.momentum = Float(try number(n, "train.momentum", in: 0...0.999)) }
+        if let n = f["weight_decay"] { t.weightDecay = Float(try number(n, "train.weight_decay", in: 0...1)) }
+        if let n = f["poly_power"] { t.polyPower = Float(try number(n, "train.poly_power", in: 0...10)) }
+        if let n = f["eval_every"] { t.evalEvery = try integer(n, "train.eval_every", in: 1...10_000_000) }
+        if let n = f["checkpoint_every"] { spec.checkpointEvery = try integer(n, "train.checkpoint_every", in: 0...10_000_000) }
+        spec.config.train = t
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import GRDB
+
+/// A sweep as stored: its name, the spec file's text, the hash of what identifies its results.
+public struct SweepRecord: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "sweeps"
+    public var name: String
+    public var spec: String
+    public var specHash: String
+    public var created: Date
+
+    enum CodingKeys: String, CodingKey { case name, spec, specHash = "spec_hash", created }
+}
+
+/// The states of a job.
+public enum JobStatus: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+    case pending, running, done, failed, interrupted
+}
+
+/// One job: a (sweep, aux weight, seed) and where its run stands.
+public struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "jobs"
+    public var id: Int64?
+    public var sweep: String
+    public var auxWeight: Double
+    public var seed: Int64
+    public var status: JobStatus
+    /// How many times a worker has claimed it.
+    public var attempt: Int
+    public var worker: String?
+    public var host: String?
+    public var pid: Int64?
+    public var heartbeat: Date?
+    public var started: Date?
+    public var finished: Date?
+    public var error: String?
+    /// The iteration of the last resumable checkpoint (0: none).
+    public var checkpointIteration: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, sweep, auxWeight = "aux_weight", seed, status, attempt, worker, host, pid, heartbeat, started, finished,
+             error, checkpointIteration = "checkpoint_iteration"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One training step's losses.
+public struct StepRow: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "steps"
+    public var job: Int64
+    public var iteration: Int
+    public var lr: Double
+    public var mainLoss: Double
+    public var auxLoss: Double
+    public var totalLoss: Double
+
+    enum CodingKeys: String, CodingKey {
+        case job, iteration, lr, mainLoss = "main_loss", auxLoss = "aux_loss", totalLoss = "total_loss"
+    }
+}
+
+/// One evaluation on the validation split; per-class IoU as a JSON array (null for absent classes).
+public struct EvalRow: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "evals"
+    public var job: Int64
+    public var iteration: Int
+    public var miou: Double
+    public var pixelAcc: Double
+    public var classIoU: String
+
+    enum CodingKeys: String, CodingKey { case job, iteration, miou, pixelAcc = "pixel_acc", classIoU = "class_iou" }
+}

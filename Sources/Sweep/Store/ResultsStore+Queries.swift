@@ -1,0 +1,63 @@
+import Foundation
+import GRDB
+
+/// A job with its last evaluation, as `status`, `query` and `report` show it.
+public struct JobSummary: Sendable, Equatable {
+    public let job: JobRecord
+    /// The iteration, mIoU and pixel accuracy of the job's last evaluation (nil before any).
+    public let iteration: Int?
+    public let miou: Double?
+    public let pixelAccuracy: Double?
+    /// Steps recorded so far.
+    public let steps: Int
+}
+
+/// Filters for job queries; nil matches everything.
+public struct JobFilter: Sendable {
+    public var sweep: String?
+    public var auxWeight: Double?
+    public var seed: Int64?
+    public var status: JobStatus?
+
+    public init(sweep: String? = nil, auxWeight: Double? = nil, seed: Int64? = nil, status: JobStatus? = nil) {
+        self.sweep = sweep
+        self.auxWeight = auxWeight
+        self.seed = seed
+        self.status = status
+    }
+}
+
+extension ResultsStore {
+    /// Every sweep, oldest first.
+    public func sweeps() throws -> [SweepRecord] {
+        try read { db in try SweepRecord.order(Column("created"), Column("name")).fetchAll(db) }
+    }
+
+    /// Jobs matching `filter` with their last evaluation, by sweep, weight and seed.
+    public func jobSummaries(_ filter: JobFilter = JobFilter()) throws -> [JobSummary] {
+        try read { db in
+            var request = JobRecord.all()
+            if let sweep = filter.sweep { request = request.filter(Column("sweep") == sweep) }
+            if let w = filter.auxWeight { request = request.filter(abs(Column("aux_weight") - w) < 1e-9) }
+            if let seed = filter.seed { request = request.filter(Column("seed") == seed) }
+            if let status = filter.status { request = request.filter(Column("status") == status.rawValue) }
+            let jobs = try request.order(Column("sweep"), Column("aux_weight"), Column("seed")).fetchAll(db)
+            return try jobs.map { job in
+                let last = try EvalRow.filter(Column("job") == job.id).order(Column("iteration").desc).fetchOne(db)
+                let steps = try StepRow.filter(Column("job") == job.id).fetchCount(db)
+                return JobSummary(job: job, iteration: last?.iteration, miou: last?.miou, pixelAccuracy: last?.pixelAcc,
+                                  steps: steps)
+            }
+        }
+    }
+
+    /// All step rows of one job, by iteration.
+    public func steps(job id: Int64) throws -> [StepRow] {
+        try read { db in try StepRow.filter(Column("job") == id).order(Column("iteration")).fetchAll(db) }
+    }
+
+    /// All evaluation rows of one job, by iteration.
+    public func evaluations(job id: Int64) throws -> [EvalRow] {
+        try read { db in try EvalRow.filter(Column("job") == id).order(Column("iteration")).fetchAll(db) }
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import GRDB
+import Segmentation
+
+/// The SQLite results store (WAL mode): sweeps, jobs, steps and evaluations.
+///
+/// One `DatabasePool` per file per process; every write is a `BEGIN IMMEDIATE` transaction, so several
+/// processes on one file take the write lock up front instead of failing to upgrade a read (a
+/// deferred transaction that upgrades gets SQLITE_BUSY whatever the busy timeout).
+public final class ResultsStore: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    /// A job is stale when its process is gone (same host) or its heartbeat is older than this.
+    public static let staleAfter: TimeInterval = 60
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        self.path = path
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var config = Configuration()
+        config.busyMode = .timeout(30)
+        config.foreignKeysEnabled = true
+        pool = try DatabasePool(path: path, configuration: config)
+        try Self.migrate(pool)
+    }
+
+    /// Applies the migrations. Two processes creating the same new file at once can collide on the
+    /// migrator's own transaction (SQLITE_BUSY): the loser retries and finds the schema in place.
+    static func migrate(_ pool: DatabasePool) throws {
+        var attempt = 0
+        while true {
+            do {
+                return try Schema.migrator.migrate(pool)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < 20 {
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+            }
+        }
+    }
+
+    /// Opens an existing database for reading; throws when there is none.
+    public static func openExisting(path: String) throws -> ResultsStore {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError.missingDatabase(path)
+        }
+        return try ResultsStore(path: path)
+    }
+
+    /// Runs `body` in an IMMEDIATE write transaction.
+    @discardableResult
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            guard let result else { preconditionFailure("transaction body did not run") }
+            return result
+        }
+    }
+
+    /// Reads a consistent snapshot.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
+    // MARK: Planning
+
+    /// Records the sweep and its jobs; running the same spec again changes nothing. A different spec
+    /// under the same name is refused.
+    public func register(_ spec: SweepSpec, text: String) throws {
+        try write { db in
+            if let existing = try SweepRecord.fetchOne(db, key: spec.name) {
+                guard existing.specHash == spec.specHash else { throw StoreError.specChanged(spec.name) }
+            } else {
+                try SweepRecord(name: spec.name, spec: text, specHash: spec.specHash, created: Date()).insert(db)
+            }
+            for (weight, seed) in spec.jobKeys {
+                var job = JobRecord(id: nil, sweep: spec.name, auxWeight: weight, seed: Int64(seed), status: .pending,
+                                    attempt: 0, checkpointIteration: 0)
+                try job.insert(db, onConflict: .ignore)
+            }
+        }
+    }
+
+    // MARK: Claiming
+
+    /// Who is running a job.
+    public struct Worker: Sendable {
+        public let name: String
+        public let host: String
+        public let pid: Int32
+
+        public init(name: String, host: String = ProcessInfo.processInfo.hostName, pid: Int32 = getpid()) {
+            self.name = name
+            self.host = host
+            self.pid = pid
+        }
+    }
+
+    /// Claims the next job of `sweep` that needs running: pending or interrupted, or running in a
+    /// process that is gone. Returns nil when none is left to claim.
+    public func claim(sweep: String, worker: Worker) throws -> JobRecord? {
+        try write { db in
+            let candidates = try JobRecord
+                .filter(Column("sweep") == sweep)
+                .filter([JobStatus.pending, .interrupted, .running].contains(Column("status")))
+                .order(Column("id"))
+                .fetchAll(db)
+            guard var job = candidates.first(where: { $0.status != .running || Self.isStale($0) }) else { return nil }
+            let now = Date()
+            job.status = .running
+            job.attempt += 1
+            job.worker = worker.name
+            job.host = worker.host
+            job.pid = Int64(worker.pid)
+            job.heartbeat = now
+            job.started = job.started ?? now
+            job.error = nil
+            try job.update(db)
+            return job
+        }
+    }
+
+    /// A running job whose process no longer runs (on this host) or that stopped beating.
+    static func isStale(_ job: JobRecord, now: Date = Date()) -> Bool {
+        if job.host == ProcessInfo.processInfo.hostName, let pid = job.pid {
+            if pid == Int64(getpid()) { return false }
+            if kill(pid_t(pid), 0) != 0 && errno == ESRCH { return true }
+        }
+        guard let beat = job.heartbeat else { return true }
+        return now.timeIntervalSince(beat) > staleAfter
+    }
+
+    // MARK: Progress
+
+    /// Steps and evaluations of a job, written in one transaction with a heartbeat. With
+    /// `status`, the job ends in the same transaction (done, failed or interrupted).
+    public func record(job id: Int64, steps: [StepRecord], evaluations: [EvaluationRecord],
+                       status: JobStatus? = nil, error: String? = nil, checkpointIteration: Int? = nil) throws {
+        try write { db in
+            for s in steps {
+                try StepRow(job: id, iteration: s.iteration, lr: Double(s.lr), mainLoss: Double(s.mainLoss),
+                            auxLoss: Double(s.auxLoss), totalLoss: Double(s.totalLoss)).insert(db, onConflict: .replace)
+            }
+            for e in evaluations {
+                try EvalRow(job: id, iteration: e.iteration, miou: e.meanIoU, pixelAcc: e.pixelAccuracy,
+                            classIoU: Self.json(e.classIoU)).insert(db, onConflict: .replace)
+            }
+            var assignments = [Column("heartbeat").set(to: Date())]
+            if let checkpointIteration { assignments.append(Column("checkpoint_iteration").set(to: checkpointIteration)) }
+            if let status {
+                assignments.append(Column("status").set(to: status.rawValue))
+                assignments.append(Column("error").set(to: error))
+                if status == .done || status == .failed { assignments.append(Column("finished").set(to: Date())) }
+            }
+            try JobRecord.filter(key: id).updateAll(db, assignments)
+        }
+    }
+
+    /// Removes a job's rows past `iteration` (steps after it, evaluations after it): a resumed job
+    /// replays them, so they are replaced, never duplicated.
+    public func truncate(job id: Int64, after iteration: Int) throws {
+        try write { db in
+            try StepRow.filter(Column("job") == id && Column("iteration") >= iteration).deleteAll(db)
+            try EvalRow.filter(Column("job") == id && Column("iteration") > iteration).deleteAll(db)
+        }
+    }
+
+    static func json(_ values: [Double?]) -> String {
+        "[" + values.map { $0.map { String(format: "%.6f", $0) } ?? "null" }.joined(separator: ",") + "]"
+    }
+}
+
+/// Store problems a user can act on.
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    case specChanged(String)
+    case missingDatabase(String)
+    case unknownSweep(String)
+
+    public var description: String {
+        switch self {
+        case .specChanged(let name):
+            "sweep '\(name)' is already in the database with a different spec; give the changed file a new name "
+                + "(e.g. '\(name)-v2') so its results are not mixed with the old ones"
+        case .missingDatabase(let path): "\(path): database: does not exist (run 'auxsweep run' first)"
+        case .unknownSweep(let name): "no sweep named '\(name)' in the database"
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import GRDB
+
+/// The database schema, as named migrations that are never edited once shipped (add new ones).
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: sweeps, jobs, steps, evals") { db in
+            try db.create(table: "sweeps") { t in
+                t.primaryKey("name", .text)
+                t.column("spec", .text).notNull()
+                t.column("spec_hash", .text).notNull()
+                t.column("created", .datetime).notNull()
+            }
+            try db.create(table: "jobs") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("sweep", .text).notNull().references("sweeps", onDelete: .cascade)
+                t.column("aux_weight", .double).notNull()
+                t.column("seed", .integer).notNull()
+                t.column("status", .text).notNull()
+                t.column("attempt", .integer).notNull().defaults(to: 0)
+                t.column("worker", .text)
+                t.column("host", .text)
+                t.column("pid", .integer)
+                t.column("heartbeat", .datetime)
+                t.column("started", .datetime)
+                t.column("finished", .datetime)
+                t.column("error", .text)
+                t.column("checkpoint_iteration", .integer).notNull().defaults(to: 0)
+                t.uniqueKey(["sweep", "aux_weight", "seed"])
+            }
+            try db.create(table: "steps") { t in
+                t.column("job", .integer).notNull().references("jobs", onDelete: .cascade)
+                t.column("iteration", .integer).notNull()
+                t.column("lr", .double).notNull()
+                t.column("main_loss", .double).notNull()
+                t.column("aux_loss", .double).notNull()
+                t.column("total_loss", .double).notNull()
+                t.primaryKey(["job", "iteration"])
+            }
+            try db.create(table: "evals") { t in
+                t.column("job", .integer).notNull().references("jobs", onDelete: .cascade)
+                t.column("iteration", .integer).notNull()
+                t.column("miou", .double).notNull()
+                t.column("pixel_acc", .double).notNull()
+                t.column("class_iou", .text).notNull()
+                t.primaryKey(["job", "iteration"])
+            }
+            // A job's final metrics are one query away.
+            try db.execute(sql: """
+                CREATE VIEW final_metrics AS
+                SELECT j.sweep, j.aux_weight, j.seed, j.status, e.iteration, e.miou, e.pixel_acc, e.class_iou
+                FROM jobs j LEFT JOIN evals e ON e.job = j.id
+                  AND e.iteration = (SELECT MAX(iteration) FROM evals WHERE job = j.id)
+                """)
+        }
+        return migrator
+    }
+}

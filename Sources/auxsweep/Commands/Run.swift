@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import NN
+import Sweep
+
+/// `auxsweep run`: launch or resume a sweep.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Launch or resume a sweep: train every (aux weight, seed) job in parallel.",
+        discussion: """
+            Plans the jobs of SWEEP.yaml (weights x seeds) in the database, then runs them on parallel \
+            workers, one job per worker and one thread per job, recording every step and evaluation. \
+            Running the same file again resumes it: done jobs are never rerun, interrupted or crashed \
+            ones continue from their last checkpoint. Ctrl-C stops every worker at its next step (exit \
+            130); several 'auxsweep run' processes on one database share the work. Progress goes to \
+            stderr; the ablation table (mean final mIoU per weight) to stdout at the end.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The sweep file (YAML).", valueName: "SWEEP.yaml"))
+    var sweepFile: String
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Parallel workers (default: the file's 'jobs', else one per core).")
+    var jobs: Int?
+
+    func validate() throws {
+        if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be in 1...256, got \(jobs)") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            // Everything about the file is checked before the database is created or touched.
+            let spec = try SpecParser.parse(path: sweepFile)
+            let text = (try? String(contentsOfFile: sweepFile, encoding: .utf8)) ?? ""
+            let store = try ResultsStore(path: database.db)
+            try store.register(spec, text: text)
+            let summaries = try store.jobSummaries(JobFilter(sweep: spec.name))
+            let open = summaries.filter { ![.done, .failed].contains($0.job.status) }
+            let workers = max(1, min(jobs ?? spec.jobs ?? ProcessInfo.processInfo.activeProcessorCount, max(open.count, 1)))
+            printError("sweep '\(spec.name)': \(summaries.count) jobs (\(spec.auxWeights.count) weights x \(spec.seeds.count) seeds), "
+                       + "\(summaries.count - open.count) already finished; \(workers) worker\(workers == 1 ? "" : "s"); database \(database.db)")
+
+            let stop = StopSignal()
+            let signals = SignalTrap(stop: stop)
+            let display = ProgressDisplay(total: summaries.count, alreadyDone: summaries.filter { $0.job.status == .done }.count,
+                                          workers: workers, stepsLeft: open.count * spec.config.train.iterations)
+            let checkpoints = URL(fileURLWithPath: database.db).deletingLastPathComponent().appendingPathComponent("checkpoints")
+            let runner = SweepRunner(spec: spec, store: store, checkpointDirectory: checkpoints, workers: workers,
+                                     stop: stop, onProgress: { display.handle($0) })
+            try runner.run()
+            display.finish()
+            signals.release()
+
+            let summary = AblationSummary(sweep: spec.name, jobs: try store.jobSummaries(JobFilter(sweep: spec.name)))
+            printLine(ReportFormatter.table(summary))
+            if stop.isRaised {
+                printError("interrupted: jobs were marked 'interrupted'; run the same command again to resume")
+                throw ExitCode(130)
+            }
+        }
+    }
+}
+
+/// Turns SIGINT and SIGTERM into a stop request while a sweep runs.
+final class SignalTrap: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+
+    init(stop: StopSignal) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                if !stop.isRaised { printError("\nstopping: finishing the current step of every worker...") }
+                stop.raise()
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Restores the default handling.
+    func release() {
+        sources.forEach { $0.cancel() }
+        for sig in [SIGINT, SIGTERM] { signal(sig, SIG_DFL) }
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import Sweep
+
+/// `auxsweep status`: sweeps and their jobs.
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show sweeps and their jobs: done / running / failed / interrupted / pending.",
+        discussion: "Without SWEEP, one line per sweep; with it, one line per job (steps recorded, last mIoU, error)."
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Argument(help: "A sweep name for a per-job listing.")
+    var sweep: String?
+
+    func run() throws {
+        try reportingErrors {
+            let store = try ResultsStore.openExisting(path: database.db)
+            if let sweep {
+                let jobs = try store.jobSummaries(JobFilter(sweep: sweep))
+                guard !jobs.isEmpty else { throw StoreError.unknownSweep(sweep) }
+                let rows = jobs.map { j in
+                    [String(j.job.auxWeight), "\(j.job.seed)", j.job.status.rawValue, "\(j.job.attempt)", "\(j.steps)",
+                     ReportFormatter.number(j.miou), j.job.error ?? ""]
+                }
+                printLine(TextTable.render(header: ["aux_weight", "seed", "status", "attempt", "steps", "miou", "error"], rows: rows))
+            } else {
+                let sweeps = try store.sweeps()
+                let rows = try sweeps.map { s -> [String] in
+                    let jobs = try store.jobSummaries(JobFilter(sweep: s.name))
+                    let count = { (status: JobStatus) in "\(jobs.filter { $0.job.status == status }.count)" }
+                    return [s.name, "\(jobs.count)", count(.done), count(.running), count(.failed), count(.interrupted), count(.pending)]
+                }
+                printLine(TextTable.render(header: ["sweep", "jobs", "done", "running", "failed", "interrupted", "pending"], rows: rows))
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Segmentation
+import Sweep
+import Testing
+
+@Suite("Sweep files")
+struct SpecParserTests {
+    @Test("a full file reads every key; ranges step in exact decimals")
+    func full() throws {
+        let spec = try SpecParser.parse("""
+            name: demo-1
+            aux_weights: {from: 0.0, to: 1.0, step: 0.1}
+            seeds: [3, 5]
+            jobs: 2
+            data: {kind: shapes, train_images: 100, val_images: 20, size: 32, seed: 9}
+            model: {blocks: [1, 2, 3, 4], residual: [true, true, true, false], dropout: 0.2}
+            train: {iterations: 10, batch: 4, base_lr: 0.1, momentum: 0.8, weight_decay: 0.001,
+                    poly_power: 1.0, eval_every: 5, checkpoint_every: 5}
+            """, file: "demo.yaml")
+        #expect(spec.name == "demo-1")
+        #expect(spec.auxWeights == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
+        #expect(spec.auxWeights[3] == 0.3, "0.3, not 0.30000000000000004")
+        #expect(spec.seeds == [3, 5] && spec.jobs == 2)
+        #expect(spec.config.data.size == 32 && spec.config.data.seed == 9 && spec.config.data.trainImages == 100)
+        #expect(spec.config.model.blocks == [1, 2, 3, 4] && spec.config.model.residual == [true, true, true, false])
+        #expect(spec.config.train.iterations == 10 && spec.config.train.batch == 4 && spec.config.train.baseLR == 0.1)
+        #expect(spec.checkpointEvery == 5)
+    }
+
+    @Test("every key but name has a default; seeds as a count")
+    func defaults() throws {
+        let spec = try SpecParser.parse("name: x\nseeds: 2\n", file: "x.yaml")
+        #expect(spec.seeds == [0, 1])
+        #expect(spec.config == TrainConfig())
+        #expect(spec.auxWeights == [0, 0.2, 0.4, 0.6, 0.8, 1])
+    }
+
+    @Test("the identity hash ignores comments, layout and the worker count, and sees everything else")
+    func hash() throws {
+        let a = try SpecParser.parse("name: x\njobs: 1\naux_weights: [0.0, 0.5]\n", file: "a")
+        let b = try SpecParser.parse("# comment\nname: x\njobs: 4\naux_weights: [0, 0.50]\n", file: "b")
+        let c = try SpecParser.parse("name: x\naux_weights: [0.0, 0.5]\ntrain: {iterations: 7}\n", file: "c")
+        #expect(a.specHash == b.specHash)
+        #expect(a.specHash != c.specHash)
+    }
+
+    /// Each bad file, the field its one-line error must name and words of the problem.
+    static let badFiles: [(String, String, String)] = [
+        ("aux_weights: [0.5]\n", "name", "required"),
+        ("name: ../etc\n", "name", "not safe"),
+        ("name: x\nbogus: 1\n", "bogus", "unknown key"),
+        ("name: x\ntrain: {iterations: 10, batchsize: 4}\n", "train.batchsize", "unknown key"),
+        ("name: x\naux_weights: [0.5, 1.5]\n", "aux_weights", "outside [0, 1]"),
+        ("name: x\naux_weights: [0.5, 0.50]\n", "aux_weights", "appears twice"),
+        ("name: x\naux_weights: {from: 0, to: 1, step: 0.3}\n", "aux_weights.step", "does not divide"),
+        ("name: x\naux_weights: {from: 0, to: 1}\n", "aux_weights.step", "required"),
+        ("name: x\naux_weights: hello\n", "aux_weights", "must be a list"),
+        ("name: x\nseeds: 0\n", "seeds", "must be in"),
+        ("name: x\nseeds: [1, 1]\n", "seeds", "appears twice"),
+        ("name: x\ntrain: {iterations: -5}\n", "train.iterations", "must be in"),
+        ("name: x\ntrain: {batch: 0}\n", "train.batch", "must be in"),
+        ("name: x\ntrain: {iterations: ten}\n", "train.iterations", "must be an integer"),
+        ("name: x\ntrain: {base_lr: 0}\n", "train.base_lr", "must be in"),
+        ("name: x\ndata: {size: 60}\n", "data.size", "multiple of 8"),
+        ("name: x\ndata: {size: 256}\ntrain: {batch: 256}\n", "train.batch", "memory"),
+        ("name: x\nmodel: {blocks: [2, 2, 2]}\n", "model.blocks", "4 block counts"),
+        ("name: x\nmodel: {residual: [yes, true, true, true]}\n", "model.residual", "true or false"),
+        ("name: x\ndata: {kind: cityscapes}\n", "data.kind", "only 'shapes'"),
+        ("name: x\njobs: 0\n", "jobs", "must be in"),
+        ("name: x\naux_weights: [0.1\n", "yaml", "not valid YAML"),
+        ("- just\n- a list\n", "file", "must be a mapping"),
+    ]
+
+    @Test("bad files: one line naming the file, the field and its line, and the problem", arguments: badFiles)
+    func bad(_ text: String, _ field: String, _ problem: String) {
+        #expect {
+            _ = try SpecParser.parse(text, file: "bad.yaml")
+        } throws: { error in
+            guard let error = error as? SpecError else { return false }
+            let ok = error.file == "bad.yaml" && error.field == field && error.problem.contains(problem)
+                && !error.description.contains("\n")
+            if !ok { Issue.record("got: \(error)") }
+            return ok
+        }
+    }
+
+    @Test("the line of the offending field is reported")
+    func lineNumbers() {
+        #expect {
+            _ = try SpecParser.parse("name: x\nseeds: 3\ntrain:\n  batch: 4\n  iterations: -1\n", file: "f.yaml")
+        } throws: { error in
+            (error as? SpecError)?.line == 5 && (error as? SpecError)?.description.hasPrefix("f.yaml: train.iterations (line 5): ") == true
+        }
+    }
+
+    @Test("the shipped sweep files are valid", arguments: ["quick", "paper"])
+    func shipped(_ name: String) throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("sweeps/\(name).yaml").path
+        let spec = try SpecParser.parse(path: path)
+        #expect(spec.name == name)
+    }
+}
+
+import Foundation

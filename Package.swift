@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "NN", "TestSupport"], exclude: ["Fixtures"]),
         // Runs the built binary: exact output, exit codes, files written.
-        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Segmentation", "NN"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Segmentation", "NN"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["auxsweep", "NN", "Sweep", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

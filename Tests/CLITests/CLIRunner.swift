@@ -29,6 +29,19 @@ struct CLIRunner {
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// Starts `auxsweep arguments...` without waiting; output goes to files in `directory`.
+    static func start(_ arguments: [String], in directory: URL, name: String) throws -> Process {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("\(name).out").path, contents: nil)
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("\(name).err").path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: directory.appendingPathComponent("\(name).out"))
+        process.standardError = try FileHandle(forWritingTo: directory.appendingPathComponent("\(name).err"))
+        try process.run()
+        return process
+    }
+
     /// A fresh temporary directory, removed by the caller.
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("auxsweep-cli-\(UUID().uuidString)")

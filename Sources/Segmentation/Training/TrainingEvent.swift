@@ -13,6 +13,14 @@ public struct StepRecord: Sendable, Equatable, Codable {
     public let mainLoss: Float
     public let auxLoss: Float
     public let totalLoss: Float
+
+    public init(iteration: Int, lr: Float, mainLoss: Float, auxLoss: Float, totalLoss: Float) {
+        self.iteration = iteration
+        self.lr = lr
+        self.mainLoss = mainLoss
+        self.auxLoss = auxLoss
+        self.totalLoss = totalLoss
+    }
 }
 
 /// The validation metrics after a number of steps.
@@ -22,6 +30,13 @@ public struct EvaluationRecord: Sendable, Equatable, Codable {
     public let pixelAccuracy: Double
     /// IoU per class; nil where the class is in neither truth nor prediction.
     public let classIoU: [Double?]
+
+    public init(iteration: Int, meanIoU: Double, pixelAccuracy: Double, classIoU: [Double?]) {
+        self.iteration = iteration
+        self.meanIoU = meanIoU
+        self.pixelAccuracy = pixelAccuracy
+        self.classIoU = classIoU
+    }
 }
 
 /// A job that cannot go on.

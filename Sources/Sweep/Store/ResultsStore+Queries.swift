@@ -61,3 +61,32 @@ extension ResultsStore {
         try read { db in try EvalRow.filter(Column("job") == id).order(Column("iteration")).fetchAll(db) }
     }
 }
+
+extension ResultsStore {
+    /// A sweep's jobs and every evaluation by job id: what the ablation report is computed from.
+    public func reportData(sweep: String) throws -> (jobs: [JobRecord], evaluations: [Int64: [EvalRow]]) {
+        try read { db in
+            let jobs = try JobRecord.filter(Column("sweep") == sweep).order(Column("aux_weight"), Column("seed")).fetchAll(db)
+            let evals = try EvalRow.filter(jobs.compactMap(\.id).contains(Column("job"))).order(Column("iteration")).fetchAll(db)
+            return (jobs, Dictionary(grouping: evals, by: \.job))
+        }
+    }
+
+    /// The ablation report of `sweep`; throws when the sweep has no jobs.
+    public func ablationReport(sweep: String, point: AblationReport.Point = .final) throws -> AblationReport {
+        let data = try reportData(sweep: sweep)
+        guard !data.jobs.isEmpty else { throw StoreError.unknownSweep(sweep) }
+        return AblationReport(sweep: sweep, jobs: data.jobs, evaluations: data.evaluations, point: point)
+    }
+
+    /// Steps and evaluations of every job of `sweep` that has any: the training curves.
+    public func trainingCurves(sweep: String) throws -> TrainingCurves {
+        let data = try reportData(sweep: sweep)
+        guard !data.jobs.isEmpty else { throw StoreError.unknownSweep(sweep) }
+        let jobs = try data.jobs.compactMap { job -> (auxWeight: Double, steps: [StepRow], evals: [EvalRow])? in
+            guard let id = job.id else { return nil }
+            return (job.auxWeight, try steps(job: id), data.evaluations[id] ?? [])
+        }
+        return TrainingCurves(sweep: sweep, jobs: jobs)
+    }
+}

@@ -2,25 +2,57 @@ import ArgumentParser
 import Foundation
 import Sweep
 
-/// `auxsweep report`: the ablation table of a sweep.
+/// `auxsweep report`: the ablation table of a sweep, its statistics and plots.
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the ablation table of a sweep: final mIoU per aux weight over seeds.",
-        discussion: "Failed and unfinished jobs are listed, never silently dropped from the means."
+        abstract: "The ablation table: per aux weight, mIoU over seeds with intervals, paired tests and P(best).",
+        discussion: """
+            Per aux weight, over seeds: n, mean and std of mIoU, its 95% Student-t interval, pixel \
+            accuracy, the paired difference to w = 0 over the same seeds with its 95% interval, a paired \
+            t-test p-value and an exact sign-flip permutation p-value (up to 12 seeds), and the \
+            probability that the weight is best by bootstrap over seeds (seeded: reproducible). Then the \
+            best weight, the weights not significantly worse than it, and a verdict against PSPNet's \
+            finding. Failed or unfinished jobs are listed, never dropped silently.
+            """
     )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, markdown, csv, json }
+    enum Point: String, ExpressibleByArgument, CaseIterable { case final, best }
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: "The sweep (default: the only one, or the newest).")
+    @Option(help: "The sweep (default: the newest).")
     var sweep: String?
+
+    @Option(help: "Output format: table, markdown, csv or json.")
+    var format: Format = .table
+
+    @Option(help: "Which evaluation of each job: final (the last) or best (the highest mIoU).")
+    var at: Point = .final
+
+    @Option(help: ArgumentHelp("Write the ablation curve (mean mIoU with 95% CI against w) as SVG.", valueName: "file.svg"))
+    var plot: String?
+
+    @Option(help: ArgumentHelp("Write training curves (main and aux loss, mIoU over iterations) as SVG.", valueName: "file.svg"))
+    var curves: String?
 
     func run() throws {
         try reportingErrors {
             let store = try ResultsStore.openExisting(path: database.db)
             guard let name = try sweep ?? store.sweeps().last?.name else { throw StoreError.unknownSweep(sweep ?? "(none)") }
-            let jobs = try store.jobSummaries(JobFilter(sweep: name))
-            guard !jobs.isEmpty else { throw StoreError.unknownSweep(name) }
-            printLine(ReportFormatter.table(AblationSummary(sweep: name, jobs: jobs)))
+            let report = try store.ablationReport(sweep: name, point: at == .final ? .final : .best)
+            printLine(report.rendered(AblationReport.Format(rawValue: format.rawValue) ?? .table))
+            if let plot { try write(report.ablationSVG(), to: plot) }
+            if let curves { try write(try store.trainingCurves(sweep: name).svg(), to: curves) }
         }
+    }
+
+    func write(_ text: String, to path: String) throws {
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw InputError(file: path, field: "file", problem: "cannot be written (\(error.localizedDescription))")
+        }
+        printError("wrote \(path)")
     }
 }

@@ -13,7 +13,7 @@ struct Run: ParsableCommand {
             Running the same file again resumes it: done jobs are never rerun, interrupted or crashed \
             ones continue from their last checkpoint. Ctrl-C stops every worker at its next step (exit \
             130); several 'auxsweep run' processes on one database share the work. Progress goes to \
-            stderr; the ablation table (mean final mIoU per weight) to stdout at the end.
+            stderr; the ablation report (as 'auxsweep report') to stdout at the end.
             """
     )
 
@@ -53,8 +53,7 @@ struct Run: ParsableCommand {
             display.finish()
             signals.release()
 
-            let summary = AblationSummary(sweep: spec.name, jobs: try store.jobSummaries(JobFilter(sweep: spec.name)))
-            printLine(ReportFormatter.table(summary))
+            printLine(try store.ablationReport(sweep: spec.name).rendered(.table))
             if stop.isRaised {
                 printError("interrupted: jobs were marked 'interrupted'; run the same command again to resume")
                 throw ExitCode(130)

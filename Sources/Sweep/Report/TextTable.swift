@@ -1,20 +1,34 @@
-/// Plain aligned text tables and CSV for terminal output.
-enum TextTable {
-    /// Columns padded to their widest cell, two spaces apart; numbers right-aligned.
-    static func render(header: [String], rows: [[String]]) -> String {
+import Foundation
+
+/// Plain aligned text tables, Markdown tables and CSV.
+public enum TextTable {
+    /// Columns padded to their widest cell, two spaces apart. A column whose cells are mostly numbers
+    /// (cells "-", none, left out of the count) is right-aligned, header included, unless listed in
+    /// `leftAligned`.
+    public static func render(header: [String], rows: [[String]], leftAligned: Set<Int> = []) -> String {
         let widths = header.indices.map { c in ([header[c]] + rows.map { $0[c] }).map(\.count).max() ?? 0 }
+        let rightAligned = header.indices.map { c in
+            let cells = rows.map { $0[c] }.filter { !$0.isEmpty && $0 != "-" }
+            return !leftAligned.contains(c) && !cells.isEmpty && cells.filter(isNumeric).count * 2 > cells.count
+        }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { c, cell in
                 let pad = String(repeating: " ", count: widths[c] - cell.count)
-                return isNumeric(cell) ? pad + cell : cell + pad
+                return rightAligned[c] ? pad + cell : cell + pad
             }.joined(separator: "  ").trimmingTrailingSpaces()
         }
         return ([line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
                 + rows.map(line)).joined(separator: "\n")
     }
 
+    /// A GitHub-flavoured Markdown table (pipes in cells escaped).
+    public static func markdown(header: [String], rows: [[String]]) -> String {
+        func line(_ cells: [String]) -> String { "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |" }
+        return ([line(header), "|" + header.map { _ in "---|" }.joined()] + rows.map(line)).joined(separator: "\n")
+    }
+
     /// RFC 4180 CSV: fields with commas, quotes or newlines are quoted.
-    static func csv(header: [String], rows: [[String]]) -> String {
+    public static func csv(header: [String], rows: [[String]]) -> String {
         func field(_ s: String) -> String {
             s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
@@ -34,5 +48,3 @@ extension String {
         return s
     }
 }
-
-import Foundation

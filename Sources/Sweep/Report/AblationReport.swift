@@ -1,0 +1,104 @@
+import Foundation
+
+/// The ablation table of a sweep: per aux weight, statistics over seeds of the final (or best)
+/// evaluation, the paired difference to w = 0, the probability of being best, the best weight and
+/// the weights tied with it; failed and unfinished jobs are listed, never silently dropped.
+public struct AblationReport: Sendable {
+    /// Which evaluation of each job counts.
+    public enum Point: String, Sendable, CaseIterable { case final, best }
+
+    public struct Row: Sendable {
+        public let auxWeight: Double
+        /// mIoU of each done job, by seed.
+        public let miou: [Int64: Double]
+        public let pixelAccuracy: [Int64: Double]
+        public let summary: SeedStatistics.Summary?
+        public let pixelSummary: SeedStatistics.Summary?
+        /// This weight minus w = 0 over shared seeds (nil for w = 0 itself or without a w = 0 row).
+        public let deltaVsZero: SeedStatistics.Paired?
+        public let probabilityBest: Double
+        public let failed: [Int64]
+        public let unfinished: [Int64]
+    }
+
+    public let sweep: String
+    public let point: Point
+    public let alpha: Double
+    public let rows: [Row]
+    /// The highest mean mIoU, and every weight whose paired test against it has p >= alpha.
+    public let best: (auxWeight: Double, tied: [Double])?
+
+    /// PSPNet's finding (Zhao et al. 2017, Table 2, ADE20K val, ResNet50).
+    public static let reference = "PSPNet (ADE20K, ResNet50) found 0.4 best (+1.41 mIoU over no aux loss)"
+
+    /// - Parameters:
+    ///   - jobs: every job of the sweep; `evaluations` by job id.
+    public init(sweep: String, jobs: [JobRecord], evaluations: [Int64: [EvalRow]], point: Point = .final,
+                alpha: Double = 0.05, resamples: Int = 10_000) {
+        self.sweep = sweep
+        self.point = point
+        self.alpha = alpha
+        let weights = Array(Set(jobs.map(\.auxWeight))).sorted()
+        var perWeight: [(Double, [Int64: Double], [Int64: Double], [Int64], [Int64])] = []
+        for w in weights {
+            let mine = jobs.filter { $0.auxWeight == w }
+            var miou: [Int64: Double] = [:], pixel: [Int64: Double] = [:]
+            for job in mine where job.status == .done {
+                let evals = evaluations[job.id ?? -1] ?? []
+                let chosen = point == .final ? evals.max { $0.iteration < $1.iteration } : evals.max { $0.miou < $1.miou }
+                if let e = chosen { miou[job.seed] = e.miou; pixel[job.seed] = e.pixelAcc }
+            }
+            perWeight.append((w, miou, pixel, mine.filter { $0.status == .failed }.map(\.seed).sorted(),
+                              mine.filter { $0.status != .done && $0.status != .failed }.map(\.seed).sorted()))
+        }
+        let zero = perWeight.first { $0.0 == 0 }?.1
+        let pBest = SeedStatistics.probabilityBest(perWeight.map(\.1), resamples: resamples)
+        rows = perWeight.enumerated().map { i, r in
+            Row(auxWeight: r.0, miou: r.1, pixelAccuracy: r.2,
+                summary: SeedStatistics.summary(r.1.keys.sorted().compactMap { r.1[$0] }),
+                pixelSummary: SeedStatistics.summary(r.2.keys.sorted().compactMap { r.2[$0] }),
+                deltaVsZero: r.0 == 0 ? nil : zero.flatMap { SeedStatistics.paired(r.1, minus: $0) },
+                probabilityBest: pBest[i], failed: r.3, unfinished: r.4)
+        }
+        if let top = rows.filter({ $0.summary != nil }).max(by: { ($0.summary?.mean ?? 0) < ($1.summary?.mean ?? 0) }) {
+            let tied = rows.filter { row in
+                guard row.auxWeight != top.auxWeight, row.summary != nil else { return false }
+                // Without two shared seeds nothing shows it worse: tied.
+                guard let test = SeedStatistics.paired(top.miou, minus: row.miou), test.n >= 2 else { return true }
+                // Identical paired differences have no t statistic: tied only when they are all zero.
+                return (test.pT ?? (test.mean == 0 ? 1 : 0)) >= alpha
+            }.map(\.auxWeight)
+            best = (top.auxWeight, tied)
+        } else {
+            best = nil
+        }
+    }
+
+    /// The row of the best weight.
+    public var bestRow: Row? { best.flatMap { b in rows.first { $0.auxWeight == b.auxWeight } } }
+
+    /// One line against PSPNet's finding, in mIoU points (x100) as the paper reports them.
+    public var verdict: String {
+        guard let best, let row = bestRow else { return "\(Self.reference); this sweep: no finished jobs yet" }
+        var gain = "n/a (no w = 0 row)"
+        if best.auxWeight == 0 {
+            gain = "0 (w = 0 is best)"
+        } else if let d = row.deltaVsZero {
+            gain = Self.points(d.mean, signed: true)
+                + (d.ci95.map { " [\(Self.points($0.low, signed: true)), \(Self.points($0.high, signed: true))]" } ?? "")
+        }
+        let tied = best.tied.isEmpty ? "none" : best.tied.map { Self.weight($0) }.joined(separator: ", ")
+        return "\(Self.reference); this sweep: best w = \(Self.weight(best.auxWeight)), gain over w=0 = \(gain) mIoU, "
+            + "tied (p >= \(alpha)): {\(tied)}"
+    }
+
+    static func points(_ v: Double, signed: Bool) -> String {
+        String(format: signed ? "%+.2f" : "%.2f", v * 100)
+    }
+
+    static func weight(_ w: Double) -> String {
+        var s = String(format: "%.4f", w)
+        while s.hasSuffix("0") && !s.hasSuffix(".0") { s.removeLast() }
+        return s
+    }
+}

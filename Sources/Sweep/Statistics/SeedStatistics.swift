@@ -1,0 +1,107 @@
+import Foundation
+import NN
+
+/// Mean and sample standard deviation.
+public enum Statistics {
+    public static func mean(_ x: [Double]) -> Double? {
+        x.isEmpty ? nil : x.reduce(0, +) / Double(x.count)
+    }
+
+    /// The standard deviation with n - 1 in the denominator (nil for fewer than two values).
+    public static func sampleStandardDeviation(_ x: [Double]) -> Double? {
+        guard x.count > 1, let m = mean(x) else { return nil }
+        return (x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count - 1)).squareRoot()
+    }
+}
+
+/// Statistics over seeds: means with Student-t intervals, paired differences with t-test and exact
+/// sign-flip permutation p-values, and the bootstrap probability of being best.
+public enum SeedStatistics {
+    /// Mean, sample standard deviation and 95 % Student-t interval of values over seeds.
+    public struct Summary: Sendable, Equatable {
+        public let n: Int
+        public let mean: Double
+        /// nil for fewer than two values.
+        public let std: Double?
+        public let ci95: (low: Double, high: Double)?
+
+        public static func == (a: Summary, b: Summary) -> Bool {
+            a.n == b.n && a.mean == b.mean && a.std == b.std && a.ci95?.low == b.ci95?.low && a.ci95?.high == b.ci95?.high
+        }
+    }
+
+    public static func summary(_ x: [Double]) -> Summary? {
+        guard let mean = Statistics.mean(x) else { return nil }
+        let std = Statistics.sampleStandardDeviation(x)
+        let ci = std.map { s -> (Double, Double) in
+            let half = StudentT.quantile(0.975, df: Double(x.count - 1)) * s / Double(x.count).squareRoot()
+            return (mean - half, mean + half)
+        }
+        return Summary(n: x.count, mean: mean, std: std, ci95: ci)
+    }
+
+    /// A paired comparison: differences over the seeds both sides share.
+    public struct Paired: Sendable {
+        public let n: Int
+        public let mean: Double
+        public let ci95: (low: Double, high: Double)?
+        /// Two-sided paired t-test (nil for fewer than two pairs or identical differences).
+        public let pT: Double?
+        /// Two-sided exact sign-flip permutation p-value (nil for more than 12 pairs or none).
+        public let pPermutation: Double?
+    }
+
+    /// Differences `a[s] - b[s]` over the seeds in both.
+    public static func paired(_ a: [Int64: Double], minus b: [Int64: Double]) -> Paired? {
+        let seeds = a.keys.filter { b[$0] != nil }.sorted()
+        let d = seeds.compactMap { s -> Double? in
+            guard let x = a[s], let y = b[s] else { return nil }
+            return x - y
+        }
+        guard let s = summary(d) else { return nil }
+        var pT: Double?
+        if let std = s.std, std > 0 {
+            pT = StudentT.twoSidedP(s.mean / (std / Double(d.count).squareRoot()), df: Double(d.count - 1))
+        }
+        return Paired(n: d.count, mean: s.mean, ci95: s.ci95, pT: pT, pPermutation: signFlipP(d))
+    }
+
+    /// Exact two-sided sign-flip permutation p-value of the mean of `d` (all 2^n sign patterns).
+    public static func signFlipP(_ d: [Double]) -> Double? {
+        guard !d.isEmpty, d.count <= 12 else { return nil }
+        let observed = abs(d.reduce(0, +))
+        var extreme = 0
+        let patterns = 1 << d.count
+        for mask in 0..<patterns {
+            var sum = 0.0
+            for (i, v) in d.enumerated() { sum += mask & (1 << i) != 0 ? -v : v }
+            if abs(sum) >= observed - 1e-12 * max(1, observed) { extreme += 1 }
+        }
+        return Double(extreme) / Double(patterns)
+    }
+
+    /// For each weight, the share of bootstrap resamples of the seeds in which it has the highest
+    /// mean. Seeds are drawn with replacement from those every weight has (pairing is kept);
+    /// `resamples` draws from a fixed seed, so the result is reproducible.
+    public static func probabilityBest(_ values: [[Int64: Double]], resamples: Int = 10_000, seed: UInt64 = 20_170_721)
+        -> [Double] {
+        guard !values.isEmpty else { return [] }
+        let shared = values.dropFirst().reduce(Set(values[0].keys)) { $0.intersection($1.keys) }.sorted()
+        guard !shared.isEmpty else { return values.map { _ in .nan } }
+        var generator = SeededGenerator(seed: seed)
+        var wins = [Double](repeating: 0, count: values.count)
+        let table = values.map { v in shared.map { v[$0] ?? .nan } }
+        var sums = [Double](repeating: 0, count: values.count)
+        for _ in 0..<resamples {
+            for i in sums.indices { sums[i] = 0 }
+            for _ in shared.indices {
+                let pick = Int(generator.next() % UInt64(shared.count))
+                for w in values.indices { sums[w] += table[w][pick] }
+            }
+            let best = sums.max() ?? 0
+            let winners = sums.indices.filter { sums[$0] == best }
+            for w in winners { wins[w] += 1 / Double(winners.count) }
+        }
+        return wins.map { $0 / Double(resamples) }
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Sweep
+import Testing
+
+/// `auxsweep run`, `status`, `query` and `report` as a user runs them: real processes, real database
+/// files, kill -9, Ctrl-C and two runs at once.
+@Suite("Sweep commands", .serialized)
+struct SweepCommandTests {
+    /// 4 jobs of 120 short steps: long enough to be killed in the middle, short enough for CI.
+    static let sweepYAML = """
+        name: killme
+        aux_weights: [0.0, 1.0]
+        seeds: 2
+        jobs: 2
+        data: {train_images: 2000, val_images: 16, size: 32}
+        model: {blocks: [1, 1, 1, 1]}
+        train: {iterations: 120, batch: 4, eval_every: 40, checkpoint_every: 20}
+        """
+
+    static func setUp() throws -> (dir: URL, sweep: String, db: String) {
+        let dir = try CLIRunner.temporaryDirectory()
+        let sweep = dir.appendingPathComponent("killme.yaml").path
+        try sweepYAML.write(toFile: sweep, atomically: true, encoding: .utf8)
+        return (dir, sweep, dir.appendingPathComponent("db/results.sqlite").path)
+    }
+
+    /// Final mIoU and step count per job, and the total number of step rows.
+    static func outcome(_ db: String) throws -> (jobs: [String: String], stepRows: Int) {
+        let store = try ResultsStore.openExisting(path: db)
+        var jobs: [String: String] = [:], rows = 0
+        for j in try store.jobSummaries(JobFilter(sweep: "killme")) {
+            jobs["\(j.job.auxWeight)/\(j.job.seed)"] = "\(j.job.status.rawValue) steps=\(j.steps) miou=\(j.miou ?? -1)"
+            rows += j.steps
+        }
+        return (jobs, rows)
+    }
+
+    @Test("kill -9 at several points, then run again: every job done once, rows and metrics as uninterrupted")
+    func killNine() throws {
+        let reference = try Self.setUp(), killed = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: reference.dir); try? FileManager.default.removeItem(at: killed.dir) }
+        let clean = try CLIRunner.run(["run", reference.sweep, "--db", reference.db])
+        #expect(clean.status == 0, "\(clean.stderr)")
+        let expected = try Self.outcome(reference.db)
+        #expect(expected.jobs.values.allSatisfy { $0.hasPrefix("done steps=120 ") } && expected.stepRows == 480)
+
+        for (round, delay) in [0.15, 0.4, 0.3, 0.5].enumerated() {
+            let process = try CLIRunner.start(["run", killed.sweep, "--db", killed.db], in: killed.dir, name: "kill\(round)")
+            Thread.sleep(forTimeInterval: delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        let resumed = try CLIRunner.run(["run", killed.sweep, "--db", killed.db])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let after = try Self.outcome(killed.db)
+        #expect(after.jobs == expected.jobs)
+        #expect(after.stepRows == expected.stepRows)
+    }
+
+    @Test("Ctrl-C stops within 2 s with exit 130, jobs interrupted; the next run finishes them")
+    func interrupt() throws {
+        let s = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        let process = try CLIRunner.start(["run", s.sweep, "--db", s.db], in: s.dir, name: "int")
+        Thread.sleep(forTimeInterval: 0.3)
+        let sent = Date()
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(Date().timeIntervalSince(sent) < 2)
+        #expect(process.terminationStatus == 130)
+        let statuses = try ResultsStore.openExisting(path: s.db).jobSummaries(JobFilter(sweep: "killme")).map(\.job.status)
+        #expect(statuses.contains(.interrupted) && !statuses.contains(.running), "\(statuses)")
+        let again = try CLIRunner.run(["run", s.sweep, "--db", s.db])
+        #expect(again.status == 0)
+        #expect(try Self.outcome(s.db).jobs.values.allSatisfy { $0.hasPrefix("done steps=120 ") })
+    }
+
+    @Test("two runs on one database share the work: each job runs once, no lock errors")
+    func twoProcesses() throws {
+        let s = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        let a = try CLIRunner.start(["run", s.sweep, "--db", s.db, "--jobs", "1"], in: s.dir, name: "a")
+        let b = try CLIRunner.start(["run", s.sweep, "--db", s.db, "--jobs", "1"], in: s.dir, name: "b")
+        a.waitUntilExit()
+        b.waitUntilExit()
+        let errors = try ["a", "b"].map { try String(contentsOf: s.dir.appendingPathComponent("\($0).err"), encoding: .utf8) }
+        #expect(a.terminationStatus == 0 && b.terminationStatus == 0, "\(errors)")
+        #expect(!errors.joined().lowercased().contains("locked"))
+        let jobs = try ResultsStore.openExisting(path: s.db).jobSummaries(JobFilter(sweep: "killme"))
+        #expect(jobs.count == 4 && jobs.allSatisfy { $0.job.status == .done && $0.job.attempt == 1 && $0.steps == 120 })
+        // Both processes took part.
+        #expect(Set(jobs.compactMap(\.job.pid)).count == 2)
+    }
+
+    /// Bad sweep files and the exact line `auxsweep run` prints for each (after "auxsweep: FILE: ").
+    static let badFiles: [(String, String)] = [
+        ("aux_weights: [0.5]\n", "name (line 1): is required"),
+        ("name: ../etc\n", "name (line 1): '../etc' is not safe for file names (letters, digits, '.', '_', '-'; at most 64; no leading dot or dash)"),
+        ("name: x\nbogus: 1\n", "bogus (line 2): unknown key (expected one of: name, aux_weights, seeds, jobs, data, model, train)"),
+        ("name: x\ntrain: {batchsize: 4}\n", "train.batchsize (line 2): unknown key (expected one of: iterations, batch, base_lr, momentum, weight_decay, poly_power, eval_every, checkpoint_every)"),
+        ("name: x\naux_weights: [0.5, 1.5]\n", "aux_weights (line 2): weight 1.5 is outside [0, 1]"),
+        ("name: x\naux_weights: [0.5, 0.50]\n", "aux_weights (line 2): weight 0.5 appears twice"),
+        ("name: x\naux_weights: {from: 0, to: 1, step: 0.3}\n", "aux_weights.step (line 2): 0.3 does not divide 1.0 - 0.0 exactly"),
+        ("name: x\nseeds: 0\n", "seeds (line 2): must be in 1...1000, got 0"),
+        ("name: x\nseeds: [1, 1]\n", "seeds (line 2): seed 1 appears twice"),
+        ("name: x\ntrain:\n  iterations: -5\n", "train.iterations (line 3): must be in 1...10000000, got -5"),
+        ("name: x\ntrain: {batch: 0}\n", "train.batch (line 2): must be in 2...256, got 0"),
+        ("name: x\ntrain: {iterations: ten}\n", "train.iterations (line 2): must be an integer, got 'ten'"),
+        ("name: x\ndata: {size: 60}\n", "data.size (line 2): must be a multiple of 8, got 60"),
+        ("name: x\ndata: {size: 256}\ntrain: {batch: 256}\n", "train.batch (line 3): batch 256 of 256x256 images would need more memory than a worker has (batch x size^2 at most 1048576)"),
+        ("name: x\nmodel: {blocks: [2, 2, 2]}\n", "model.blocks (line 2): must list 4 block counts, one per stage"),
+        ("name: x\nmodel: {residual: [yes, true, true, true]}\n", "model.residual (line 2): must be true or false, got 'yes'"),
+        ("name: x\njobs: 0\n", "jobs (line 2): must be in 1...256, got 0"),
+        ("- a\n- b\n", "file (line 1): must be a mapping with at least 'name'"),
+    ]
+
+    @Test("bad sweep files: the exact one-line message, exit 2, no database created", arguments: badFiles)
+    func badFile(_ text: String, _ message: String) throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("bad.yaml").path
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let db = dir.appendingPathComponent("db/results.sqlite").path
+        let result = try CLIRunner.run(["run", file, "--db", db])
+        #expect(result.status == 2)
+        #expect(result.stderr == "auxsweep: \(file): \(message)\n")
+        #expect(result.stdout.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("db").path))
+    }
+
+    @Test("a changed file under the same name is refused with a suggestion; the database is unchanged")
+    func changedSpec() throws {
+        let s = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        let store = try ResultsStore(path: s.db)
+        try store.register(try SpecParser.parse(path: s.sweep), text: "")
+        try Self.sweepYAML.replacingOccurrences(of: "iterations: 120", with: "iterations: 121")
+            .write(toFile: s.sweep, atomically: true, encoding: .utf8)
+        let result = try CLIRunner.run(["run", s.sweep, "--db", s.db])
+        #expect(result.status == 2)
+        #expect(result.stderr == "auxsweep: sweep 'killme' is already in the database with a different spec; give the changed "
+                + "file a new name (e.g. 'killme-v2') so its results are not mixed with the old ones\n")
+        #expect(try store.jobSummaries().allSatisfy { $0.job.status == .pending && $0.steps == 0 })
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Segmentation
+import Sweep
+import Testing
+
+/// The report of a small fixed database, exactly, and its plots.
+@Suite("Ablation report")
+struct ReportTests {
+    /// Three weights x three seeds with made-up final mIoUs; one job failed, one unfinished.
+    static func database() throws -> ResultsStore {
+        let store = try ResultsStore(path: try SweepRunnerTests.temporaryDatabase().path)
+        let spec = try SpecParser.parse("name: fixed\naux_weights: [0.0, 0.4, 1.0]\nseeds: 3\n", file: "fixed.yaml")
+        try store.register(spec, text: "")
+        let miou: [Double: [Double?]] = [0.0: [0.50, 0.52, 0.47], 0.4: [0.55, 0.56, 0.50], 1.0: [0.53, nil, 0.48]]
+        for job in try store.jobSummaries(JobFilter(sweep: "fixed")) {
+            guard let id = job.job.id, let value = miou[job.job.auxWeight]?[Int(job.job.seed)] else {
+                if let id = job.job.id { try store.record(job: id, steps: [], evaluations: [], status: .failed, error: "loss is NaN at iteration 7") }
+                continue
+            }
+            let steps = (0..<4).map { StepRecord(iteration: $0, lr: 0.01, mainLoss: 1 - 0.1 * Float($0), auxLoss: 1.2 - 0.1 * Float($0), totalLoss: 1) }
+            let evals = [EvaluationRecord(iteration: 2, meanIoU: value - 0.1, pixelAccuracy: 0.8, classIoU: [0.9, nil]),
+                         EvaluationRecord(iteration: 4, meanIoU: value, pixelAccuracy: 0.9, classIoU: [0.95, 0.2])]
+            // Seed 2 of w = 1.0 is left running with its first evaluation only: unfinished.
+            let unfinished = job.job.auxWeight == 1.0 && job.job.seed == 2
+            try store.record(job: id, steps: steps, evaluations: unfinished ? [evals[0]] : evals, status: unfinished ? .running : .done)
+        }
+        return store
+    }
+
+    @Test("the table, exactly")
+    func golden() throws {
+        let report = try Self.database().ablationReport(sweep: "fixed")
+        let expected = """
+            Sweep fixed: final validation mIoU per aux weight over seeds (paired differences over shared seeds; P(best) by bootstrap over seeds; * = best)
+            aux w  n  mIoU mean     std  95% CI            pixel acc  vs w=0 (paired)  95% CI               p (t)  p (perm)  P(best)  not done
+            -----  -  ---------  ------  ----------------  ---------  ---------------  ------------------  ------  --------  -------  ----------------------------------
+            0.0    3     0.4967  0.0252  [0.4342, 0.5592]     0.9000       (baseline)  -                        -         -    0.000
+            0.4 *  3     0.5367  0.0321  [0.4568, 0.6165]     0.9000          +0.0400  [+0.0152, +0.0648]  0.0202    0.2500    1.000
+            1.0    1     0.5300       -  -                    0.9000          +0.0300  -                        -    1.0000    0.000  failed seeds 1; unfinished seeds 2
+
+            Best: w = 0.4; not significantly worse (paired t-test against it, alpha 0.05): 1.0.
+            Not in the means (failed or unfinished): w=1.0 seed 1, w=1.0 seed 2.
+            PSPNet (ADE20K, ResNet50) found 0.4 best (+1.41 mIoU over no aux loss); this sweep: best w = 0.4, gain over w=0 = +4.00 [+1.52, +6.48] mIoU, tied (p >= 0.05): {1.0}
+            """
+        #expect(report.rendered(.table) == expected)
+    }
+
+    @Test("JSON holds the documented keys; CSV one row per weight; best of each job with --at best")
+    func formats() throws {
+        let store = try Self.database()
+        let report = try store.ablationReport(sweep: "fixed")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.rendered(.json).utf8)) as? [String: Any])
+        #expect(json["sweep"] as? String == "fixed" && json["metric"] as? String == "miou")
+        let weights = try #require(json["weights"] as? [[String: Any]])
+        #expect(weights.count == 3)
+        for key in ["aux_weight", "n", "mean", "std", "ci95", "delta_vs_zero", "p_best"] { #expect(weights[1][key] != nil, "\(key)") }
+        let delta = try #require(weights[1]["delta_vs_zero"] as? [String: Any])
+        for key in ["mean", "ci95", "p"] { #expect(delta[key] != nil, "\(key)") }
+        let best = try #require(json["best"] as? [String: Any])
+        #expect(best["aux_weight"] as? Double == 0.4 && (best["tied"] as? [Double]) == [1.0])
+        #expect(report.rendered(.csv).split(separator: "\n").count == 4)
+        #expect(report.rendered(.markdown).contains("| 0.4 * | 3 | 0.5367 |"))
+        // --at best takes each job's highest evaluation; here the last is the highest, so the same means.
+        #expect(try store.ablationReport(sweep: "fixed", point: .best).rows.map(\.summary?.mean) == report.rows.map(\.summary?.mean))
+    }
+
+    @Test("the SVGs parse as XML; the ablation plot has one point per weight")
+    func plots() throws {
+        let store = try Self.database()
+        let ablation = try store.ablationReport(sweep: "fixed").ablationSVG()
+        let curves = try store.trainingCurves(sweep: "fixed").svg()
+        for svg in [ablation, curves] {
+            let parser = XMLParser(data: Data(svg.utf8))
+            #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
+        }
+        #expect(ablation.components(separatedBy: "class=\"point\"").count - 1 == 3)
+        #expect(ablation.contains("aux loss weight w") && ablation.contains("w = 0 baseline"))
+        #expect(curves.contains("main loss") && curves.contains("auxiliary loss") && curves.contains("validation mIoU"))
+    }
+}

@@ -143,3 +143,30 @@ struct SweepCommandTests {
         #expect(try store.jobSummaries().allSatisfy { $0.job.status == .pending && $0.steps == 0 })
     }
 }
+
+extension SweepCommandTests {
+    @Test("status and query print exactly")
+    func statusAndQuery() throws {
+        let s = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        try ResultsStore(path: s.db).register(try SpecParser.parse(path: s.sweep), text: "")
+        let status = try CLIRunner.run(["status", "--db", s.db])
+        #expect(status.status == 0)
+        #expect(status.stdout == """
+            sweep   jobs  done  running  failed  interrupted  pending
+            ------  ----  ----  -------  ------  -----------  -------
+            killme     4     0        0       0            0        4
+
+            """)
+        let query = try CLIRunner.run(["query", "--db", s.db, "--weight", "1.0", "--format", "csv"])
+        #expect(query.stdout == """
+            sweep,aux_weight,seed,status,attempt,steps,iteration,miou,pixel_acc,error
+            killme,1.0,0,pending,0,0,,,,
+            killme,1.0,1,pending,0,0,,,,
+
+            """)
+        let missing = try CLIRunner.run(["status", "--db", s.dir.appendingPathComponent("nope.sqlite").path])
+        #expect(missing.status == 2)
+        #expect(missing.stderr == "auxsweep: \(s.dir.appendingPathComponent("nope.sqlite").path): database: does not exist (run 'auxsweep run' first)\n")
+    }
+}

@@ -21,13 +21,7 @@ public enum NPY {
 
     /// Reads and validates a file; every problem is a `TensorFileError` naming the file and field.
     public static func read(path: String) throws -> Array {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        } catch {
-            throw TensorFileError(file: path, field: "file", problem: "cannot be read (\(error.localizedDescription))")
-        }
-        return try decode(data, name: path)
+        try decode(TensorFileError.contents(of: path), name: path)
     }
 
     /// Decodes the bytes of a file called `name`.
@@ -117,10 +111,6 @@ public enum NPY {
 
     /// Writes an array atomically.
     public static func write(_ array: Array, to path: String) throws {
-        do {
-            try encode(array).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw TensorFileError(file: path, field: "file", problem: "cannot be written (\(error.localizedDescription))")
-        }
+        try TensorFileError.write(encode(array), to: path)
     }
 }

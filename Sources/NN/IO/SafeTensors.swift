@@ -61,13 +61,7 @@ public enum SafeTensors {
 
     /// Reads and validates a file; every structural problem is a `TensorFileError`.
     public static func read(path: String) throws -> File {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        } catch {
-            throw TensorFileError(file: path, field: "file", problem: "cannot be read (\(error.localizedDescription))")
-        }
-        return try decode(data, name: path)
+        try decode(TensorFileError.contents(of: path), name: path)
     }
 
     /// Decodes the bytes of a file called `name` (used in error messages).
@@ -141,12 +135,6 @@ public enum SafeTensors {
 
     /// Writes a file atomically (a temporary file renamed into place).
     public static func write(_ file: File, to path: String) throws {
-        do {
-            try encode(file).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch let error as TensorFileError {
-            throw error
-        } catch {
-            throw TensorFileError(file: path, field: "file", problem: "cannot be written (\(error.localizedDescription))")
-        }
+        try TensorFileError.write(encode(file), to: path)
     }
 }

@@ -11,15 +11,18 @@ public enum SpecParser {
     /// batch x size^2 at most 64 x 128^2: about 2 GiB of activations for one job.
     public static let maxBatchPixels = 64 * 128 * 128
 
-    /// Reads the file at `path`.
+    /// Reads and parses the file at `path`.
     public static func parse(path: String) throws -> SweepSpec {
-        let text: String
+        try parse(read(path: path), file: path)
+    }
+
+    /// The text of the file at `path` (UTF-8), or an error naming it.
+    public static func read(path: String) throws -> String {
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw SpecError(file: path, field: "file", line: nil, problem: "cannot be read (\(error.localizedDescription))")
         }
-        return try parse(text, file: path)
     }
 
     /// Parses YAML `text` of a file called `file`.

@@ -13,11 +13,7 @@ struct Grad: ParsableCommand {
             """
     )
 
-    @Option(help: "A PSPNet-mini .safetensors checkpoint (PyTorch names).")
-    var checkpoint: String
-
-    @Option(help: "Input images, .npy float32 N x 3 x H x W.")
-    var input: String
+    @OptionGroup var network: NetworkInputOptions
 
     @Option(help: "Labels, .npy uint8 N x H x W; 255 = ignore.")
     var labels: String
@@ -28,21 +24,18 @@ struct Grad: ParsableCommand {
     @Option(help: "Where to write the gradients (.safetensors).")
     var output: String
 
-    @Option(help: "oneDNN threads.")
-    var threads = 1
-
     func validate() throws {
         guard auxWeight >= 0 && auxWeight.isFinite else { throw ValidationError("--aux-weight must be finite and non-negative") }
     }
 
     func run() throws {
         try reportingErrors {
-            Compute.setThreads(threads)
-            let model = try Checkpoint.load(path: checkpoint, dropout: 0)
-            let images = try ArrayFiles.images(path: input)
+            Compute.setThreads(network.threads)
+            let model = try Checkpoint.load(path: network.checkpoint, dropout: 0)
+            let images = try ArrayFiles.images(path: network.input)
             guard images.shape[0] >= 2 else {
                 // The 1x1 pyramid bin of one image has one value per channel: batch statistics need two.
-                throw InputError(file: input, field: "shape", problem: "\(images.shape): a training-mode pass needs at least 2 images")
+                throw InputError(file: network.input, field: "shape", problem: "\(images.shape): a training-mode pass needs at least 2 images")
             }
             let labelBytes = try ArrayFiles.labels(path: labels, images: images, classes: model.config.classes)
             let result = GradientProbe.run(model: model, images: images, labels: labelBytes, auxWeight: auxWeight)

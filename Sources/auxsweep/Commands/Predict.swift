@@ -12,23 +12,16 @@ struct Predict: ParsableCommand {
             """
     )
 
-    @Option(help: "A PSPNet-mini .safetensors checkpoint (PyTorch names).")
-    var checkpoint: String
-
-    @Option(help: "Input images, .npy float32 N x 3 x H x W.")
-    var input: String
+    @OptionGroup var network: NetworkInputOptions
 
     @Option(help: "Where to write the logits, .npy float32 N x C x H x W.")
     var output: String
 
-    @Option(help: "oneDNN threads.")
-    var threads = 1
-
     func run() throws {
         try reportingErrors {
-            Compute.setThreads(threads)
-            let model = try Checkpoint.load(path: checkpoint)
-            let images = try ArrayFiles.images(path: input)
+            Compute.setThreads(network.threads)
+            let model = try Checkpoint.load(path: network.checkpoint)
+            let images = try ArrayFiles.images(path: network.input)
             model.isTraining = false
             try NPY.write(.float32(model.forward(images).main), to: output)
         }

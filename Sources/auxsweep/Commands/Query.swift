@@ -40,15 +40,15 @@ struct Query: ParsableCommand {
             let jobs = try store.jobSummaries(JobFilter(sweep: sweep, auxWeight: weight, seed: seed,
                                                         status: status.flatMap(JobStatus.init(rawValue:))))
             let header = ["sweep", "aux_weight", "seed", "status", "attempt", "steps", "iteration", "miou", "pixel_acc", "error"]
-            let rows = jobs.map { j in
-                [j.job.sweep, String(j.job.auxWeight), "\(j.job.seed)", j.job.status.rawValue, "\(j.job.attempt)", "\(j.steps)",
-                 j.iteration.map(String.init) ?? "", j.miou.map { String($0) } ?? "", j.pixelAccuracy.map { String($0) } ?? "",
-                 j.job.error ?? ""]
+            /// One job's cells; metrics rounded for the terminal, in full for CSV.
+            func cells(_ j: JobSummary, rounded: Bool) -> [String] {
+                let metric = { (v: Double?) in v.map { rounded ? NumberText.fixed($0) : String($0) } ?? "" }
+                return [j.job.sweep, String(j.job.auxWeight), "\(j.job.seed)", j.job.status.rawValue, "\(j.job.attempt)",
+                        "\(j.steps)", j.iteration.map(String.init) ?? "", metric(j.miou), metric(j.pixelAccuracy), j.job.error ?? ""]
             }
             switch format {
-            case .table: printLine(TextTable.render(header: header, rows: rows.map { r in
-                    r.enumerated().map { i, v in (i == 7 || i == 8) && !v.isEmpty ? ReportFormatter.number(Double(v)) : v } }))
-            case .csv: printLine(TextTable.csv(header: header, rows: rows))
+            case .table: printLine(TextTable.render(header: header, rows: jobs.map { cells($0, rounded: true) }))
+            case .csv: printLine(TextTable.csv(header: header, rows: jobs.map { cells($0, rounded: false) }))
             case .json:
                 let objects: [[String: Any]] = jobs.map { j in
                     var o: [String: Any] = ["sweep": j.job.sweep, "aux_weight": j.job.auxWeight, "seed": j.job.seed,

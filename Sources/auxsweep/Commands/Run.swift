@@ -32,8 +32,8 @@ struct Run: ParsableCommand {
     func run() throws {
         try reportingErrors {
             // Everything about the file is checked before the database is created or touched.
-            let spec = try SpecParser.parse(path: sweepFile)
-            let text = (try? String(contentsOfFile: sweepFile, encoding: .utf8)) ?? ""
+            let text = try SpecParser.read(path: sweepFile)
+            let spec = try SpecParser.parse(text, file: sweepFile)
             let store = try ResultsStore(path: database.db)
             try store.register(spec, text: text)
             let summaries = try store.jobSummaries(JobFilter(sweep: spec.name))

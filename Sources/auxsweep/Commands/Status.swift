@@ -22,7 +22,7 @@ struct Status: ParsableCommand {
                 guard !jobs.isEmpty else { throw StoreError.unknownSweep(sweep) }
                 let rows = jobs.map { j in
                     [String(j.job.auxWeight), "\(j.job.seed)", j.job.status.rawValue, "\(j.job.attempt)", "\(j.steps)",
-                     ReportFormatter.number(j.miou), j.job.error ?? ""]
+                     NumberText.fixed(j.miou), j.job.error ?? ""]
                 }
                 printLine(TextTable.render(header: ["aux_weight", "seed", "status", "attempt", "steps", "miou", "error"], rows: rows))
             } else {

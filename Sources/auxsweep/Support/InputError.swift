@@ -3,8 +3,15 @@ import Foundation
 import NN
 import Sweep
 
-/// Bad user input (a file, a field, a problem): printed as one line, exit status 2.
-struct InputError: Error, CustomStringConvertible {
+/// An error caused by the user's input (a file, a field, a problem): one line, exit status 2.
+protocol BadInput: Error, CustomStringConvertible {}
+
+extension TensorFileError: BadInput {}
+extension SpecError: BadInput {}
+extension StoreError: BadInput {}
+
+/// Bad user input found by the command line itself.
+struct InputError: BadInput {
     let description: String
 
     init(file: String, field: String, problem: String) {
@@ -17,16 +24,7 @@ struct InputError: Error, CustomStringConvertible {
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let error as TensorFileError {
-        printError("auxsweep: \(error)")
-        throw ExitCode(2)
-    } catch let error as InputError {
-        printError("auxsweep: \(error)")
-        throw ExitCode(2)
-    } catch let error as SpecError {
-        printError("auxsweep: \(error)")
-        throw ExitCode(2)
-    } catch let error as StoreError {
+    } catch let error as any BadInput {
         printError("auxsweep: \(error)")
         throw ExitCode(2)
     } catch let error as ExitCode {

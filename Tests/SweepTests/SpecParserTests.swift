@@ -77,7 +77,7 @@ struct SpecParserTests {
         }
     }
 
-    @Test("the shipped sweep files are valid", arguments: ["quick", "paper"])
+    @Test("the shipped sweep files are valid", arguments: ["quick", "paper", "deep-plain"])
     func shipped(_ name: String) throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("sweeps/\(name).yaml").path

@@ -9,22 +9,14 @@ extension Conv2d {
         let outH = g.outputSize(h), outW = g.outputSize(w)
         let pixels = outH * outW
         var y = Tensor(shape: [n, g.outChannels, outH, outW])
-        if !g.isPointwise && workspace.count < g.patchSize * pixels {
-            workspace = [Float](repeating: 0, count: g.patchSize * pixels)
-        }
+        reserveWorkspace(pixels: pixels)
         x.data.withUnsafeBufferPointer { xp in
             weight.value.data.withUnsafeBufferPointer { wp in
                 y.data.withUnsafeMutableBufferPointer { yp in
                     workspace.withUnsafeMutableBufferPointer { colp in
                         for i in 0..<n {
                             let image = xp.start + i * c * h * w
-                            let col: UnsafePointer<Float>
-                            if g.isPointwise {
-                                col = image
-                            } else {
-                                g.im2col(image, h: h, w: w, into: colp.start)
-                                col = UnsafePointer(colp.start)
-                            }
+                            let col = g.patches(of: image, h: h, w: w, scratch: colp.start)
                             Compute.sgemm(transA: false, transB: false, m: g.outChannels, n: pixels, k: g.patchSize,
                                           alpha: 1, a: wp.start, lda: g.patchSize, b: col, ldb: pixels,
                                           beta: 0, c: yp.start + i * g.outChannels * pixels, ldc: pixels)
@@ -55,22 +47,14 @@ extension Conv2d {
         let (n, c, h, w) = x.nchw
         let g = geometry
         let pixels = g.outputSize(h) * g.outputSize(w)
-        if !g.isPointwise && workspace.count < g.patchSize * pixels {
-            workspace = [Float](repeating: 0, count: g.patchSize * pixels)
-        }
+        reserveWorkspace(pixels: pixels)
         x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
                 weight.grad.data.withUnsafeMutableBufferPointer { dwp in
                     workspace.withUnsafeMutableBufferPointer { colp in
                         for i in 0..<n {
                             let image = xp.start + i * c * h * w
-                            let col: UnsafePointer<Float>
-                            if g.isPointwise {
-                                col = image
-                            } else {
-                                g.im2col(image, h: h, w: w, into: colp.start)
-                                col = UnsafePointer(colp.start)
-                            }
+                            let col = g.patches(of: image, h: h, w: w, scratch: colp.start)
                             Compute.sgemm(transA: false, transB: true, m: g.outChannels, n: g.patchSize, k: pixels,
                                           alpha: 1, a: dyp.start + i * g.outChannels * pixels, lda: pixels,
                                           b: col, ldb: pixels, beta: 1, c: dwp.start, ldc: g.patchSize)
@@ -101,9 +85,7 @@ extension Conv2d {
         let g = geometry
         let pixels = g.outputSize(h) * g.outputSize(w)
         var dx = Tensor(shape: x.shape)
-        if !g.isPointwise && workspace.count < g.patchSize * pixels {
-            workspace = [Float](repeating: 0, count: g.patchSize * pixels)
-        }
+        reserveWorkspace(pixels: pixels)
         dy.data.withUnsafeBufferPointer { dyp in
             weight.value.data.withUnsafeBufferPointer { wp in
                 dx.data.withUnsafeMutableBufferPointer { dxp in
@@ -122,5 +104,22 @@ extension Conv2d {
             }
         }
         return dx
+    }
+
+    /// Grows the patch-matrix scratch to hold one image's patches (no scratch for pointwise layers).
+    func reserveWorkspace(pixels: Int) {
+        if !geometry.isPointwise && workspace.count < geometry.patchSize * pixels {
+            workspace = [Float](repeating: 0, count: geometry.patchSize * pixels)
+        }
+    }
+}
+
+extension ConvGeometry {
+    /// One image's patch matrix [inC*k*k, outH*outW]: the image itself for a pointwise convolution,
+    /// else its im2col unfolding written into `scratch`.
+    func patches(of image: UnsafePointer<Float>, h: Int, w: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        guard !isPointwise else { return image }
+        im2col(image, h: h, w: w, into: scratch)
+        return UnsafePointer(scratch)
     }
 }

@@ -26,14 +26,17 @@ public final class ResultsStore: Sendable {
         try Self.migrate(pool)
     }
 
-    /// Applies the migrations. Two processes creating the same new file at once can collide on the
-    /// migrator's own transaction (SQLITE_BUSY): the loser retries and finds the schema in place.
+    /// Applies the migrations. Two processes creating the same new file at once can collide: on the
+    /// migrator's own transaction (SQLITE_BUSY), or when one reads "no migration applied yet" just
+    /// before the other commits its tables ("table ... already exists"). The loser retries and finds
+    /// the schema in place.
     static func migrate(_ pool: DatabasePool) throws {
         var attempt = 0
         while true {
             do {
                 return try Schema.migrator.migrate(pool)
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < 20 {
+            } catch let error as DatabaseError where attempt < 20 && (error.resultCode == .SQLITE_BUSY
+                || (error.resultCode == .SQLITE_ERROR && (error.message ?? "").contains("already exists"))) {
                 attempt += 1
                 Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
             }

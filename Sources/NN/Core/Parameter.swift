@@ -4,7 +4,12 @@
 /// layer's `parameters`. Backward passes add into `grad`; `zeroGrad()` clears it explicitly.
 public final class Parameter {
     /// The current value.
-    public var value: Tensor
+    public var value: Tensor {
+        didSet { version &+= 1 }
+    }
+    /// Counts the changes of `value` (every assignment or in-place update), so derived copies such as
+    /// an evaluation graph's folded weights know when they are stale.
+    public private(set) var version = 0
     /// The accumulated gradient, same shape as `value`.
     public var grad: Tensor
 

@@ -15,6 +15,14 @@ public struct Tensor: Sendable, Equatable {
         self.data = [Float](repeating: value, count: shape.reduce(1, *))
     }
 
+    /// A tensor of the given shape whose elements the caller overwrites before reading (skips the
+    /// zero fill of `init(shape:)`; the elements start as whatever the allocator returned).
+    init(uninitializedShape shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
+        self.shape = shape
+        self.data = [Float](unsafeUninitializedCapacity: shape.reduce(1, *)) { _, count in count = shape.reduce(1, *) }
+    }
+
     /// A tensor of the given shape holding `data` in row-major order.
     public init(shape: [Int], data: [Float]) {
         precondition(shape.reduce(1, *) == data.count,
@@ -48,6 +56,7 @@ public struct Tensor: Sendable, Equatable {
 
     /// Adds `other` element-wise (shapes must match).
     public mutating func add(_ other: Tensor) {
+        let span = KernelProfiler.begin(.elementwiseAdd); defer { span.end() }
         precondition(shape == other.shape, "add: shape \(shape) != \(other.shape)")
         data.withUnsafeMutableBufferPointer { a in
             other.data.withUnsafeBufferPointer { b in

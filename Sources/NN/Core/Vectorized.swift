@@ -32,6 +32,88 @@ enum Vectorized {
         while i < count { p[i] = scalar(p[i], q[i]); i += 1 }
     }
 
+    /// `lanes` (1...16) consecutive floats from `p`, the remaining lanes 0.
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>, lanes: Int) -> Chunk {
+        if lanes == 16 { return UnsafeRawPointer(p).loadUnaligned(as: Chunk.self) }
+        var v = Chunk(repeating: 0)
+        for lane in 0..<lanes { v[lane] = p[lane] }
+        return v
+    }
+
+    /// Stores the first `lanes` (1...16) lanes of `v` at `p`.
+    @inline(__always)
+    static func store(_ v: Chunk, to p: UnsafeMutablePointer<Float>, lanes: Int) {
+        if lanes == 16 { return UnsafeMutableRawPointer(p).storeBytes(of: v, as: Chunk.self) }
+        for lane in 0..<lanes { p[lane] = v[lane] }
+    }
+
+    /// out[i] = f(p[i], q[i]) for every i (`out` may be `p` or `q`).
+    @inline(__always)
+    static func map(_ p: UnsafePointer<Float>, _ q: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int,
+                    _ chunk: (Chunk, Chunk) -> Chunk, _ scalar: (Float, Float) -> Float) {
+        var i = 0
+        let a = UnsafeRawPointer(p), b = UnsafeRawPointer(q), o = UnsafeMutableRawPointer(out)
+        while i + 16 <= count {
+            let v = chunk(a.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self), b.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self))
+            o.storeBytes(of: v, toByteOffset: i * 4, as: Chunk.self)
+            i += 16
+        }
+        while i < count { out[i] = scalar(p[i], q[i]); i += 1 }
+    }
+
+    /// Batch norm's element-wise step: xhat = (x - mean) * invStd (stored when `xhat` is given) and
+    /// y = gamma * xhat + beta.
+    @inline(__always)
+    static func normalize(_ x: UnsafePointer<Float>, mean: Float, invStd: Float, gamma: Float, beta: Float,
+                          xhat: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        let xs = UnsafeRawPointer(x), ys = UnsafeMutableRawPointer(y)
+        let vm = Chunk(repeating: mean), vi = Chunk(repeating: invStd), vg = Chunk(repeating: gamma), vb = Chunk(repeating: beta)
+        while i + 16 <= count {
+            let h = (xs.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self) - vm) * vi
+            if let xhat { UnsafeMutableRawPointer(xhat).storeBytes(of: h, toByteOffset: i * 4, as: Chunk.self) }
+            ys.storeBytes(of: h * vg + vb, toByteOffset: i * 4, as: Chunk.self)
+            i += 16
+        }
+        while i < count {
+            let h = (x[i] - mean) * invStd
+            xhat?[i] = h
+            y[i] = h * gamma + beta
+            i += 1
+        }
+    }
+
+    /// dst[i] = a * x[i] + b * y[i] for every i.
+    @inline(__always)
+    static func blend(_ dst: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ a: Float,
+                      _ y: UnsafePointer<Float>, _ b: Float, count: Int) {
+        var i = 0
+        let va = Chunk(repeating: a), vb = Chunk(repeating: b)
+        let d = UnsafeMutableRawPointer(dst), xs = UnsafeRawPointer(x), ys = UnsafeRawPointer(y)
+        while i + 16 <= count {
+            let v = va * xs.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self)
+                + vb * ys.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self)
+            d.storeBytes(of: v, toByteOffset: i * 4, as: Chunk.self)
+            i += 16
+        }
+        while i < count { dst[i] = a * x[i] + b * y[i]; i += 1 }
+    }
+
+    /// dst[i] += a * x[i] for every i.
+    @inline(__always)
+    static func addScaled(_ dst: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ a: Float, count: Int) {
+        var i = 0
+        let va = Chunk(repeating: a)
+        let d = UnsafeMutableRawPointer(dst), xs = UnsafeRawPointer(x)
+        while i + 16 <= count {
+            let v = d.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self) + va * xs.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self)
+            d.storeBytes(of: v, toByteOffset: i * 4, as: Chunk.self)
+            i += 16
+        }
+        while i < count { dst[i] += a * x[i]; i += 1 }
+    }
+
     /// The sum of `count` floats, accumulated in 16 float lanes and then in double precision.
     @inline(__always)
     static func sum(_ p: UnsafePointer<Float>, count: Int) -> Double {
@@ -81,4 +163,45 @@ enum Vectorized {
         while i < count { total += Double(p[i]) * Double(q[i]); i += 1 }
         return total
     }
+}
+
+extension Vectorized {
+    /// e^x in every lane: Cephes' single-precision `expf` (range reduction by ln 2, a degree-6
+    /// polynomial), within 2 ulp of the correctly rounded value. Lanes below -86.9
+    /// (results near the smallest normal float) give 0, above ln(Float.greatestFiniteMagnitude)
+    /// +inf; NaN stays NaN.
+    @inline(__always)
+    static func exp(_ v: Chunk) -> Chunk {
+        let lower = Chunk(repeating: -86.9), upper = Chunk(repeating: 88.72283905206835)
+        let underflow = v .< lower, overflow = v .> upper
+        var x = v.replacing(with: lower, where: underflow)
+        x.replace(with: upper, where: overflow)
+        // n = round(x / ln 2), by adding 1.5 * 2^23: the sum's low mantissa bits hold n as an integer.
+        let magic = Chunk(repeating: 12_582_912)
+        let t = x * Chunk(repeating: 1.44269504088896341) + magic
+        let n = t - magic
+        // r = x - n ln 2, with ln 2 split in two for an exact product.
+        var r = x - n * Chunk(repeating: 0.693359375)
+        r = r - n * Chunk(repeating: -2.12194440e-4)
+        let r2 = r * r
+        var p = Chunk(repeating: 1.9875691500e-4)
+        p = p * r + Chunk(repeating: 1.3981999507e-3)
+        p = p * r + Chunk(repeating: 8.3334519073e-3)
+        p = p * r + Chunk(repeating: 4.1665795894e-2)
+        p = p * r + Chunk(repeating: 1.6666665459e-1)
+        p = p * r + Chunk(repeating: 5.0000001201e-1)
+        let y = p * r2 + r + Chunk(repeating: 1)
+        // 2^(n-1) from its exponent bits (n - 1 stays in -126...127 for x in the clamped range), then
+        // times 2y: both products are exact.
+        let integer = unsafeBitCast(t, to: SIMD16<Int32>.self) &- SIMD16<Int32>(repeating: 0x4B40_0000)
+        let scale = unsafeBitCast((integer &+ SIMD16<Int32>(repeating: 126)) &<< SIMD16<Int32>(repeating: 23), to: Chunk.self)
+        var result = (y * Chunk(repeating: 2)) * scale
+        result.replace(with: 0, where: underflow)
+        result.replace(with: .infinity, where: overflow)
+        return result
+    }
+
+    /// e^x for one value, by the same method as the 16-lane version.
+    @inline(__always)
+    static func exp(_ x: Float) -> Float { exp(Chunk(repeating: x))[0] }
 }

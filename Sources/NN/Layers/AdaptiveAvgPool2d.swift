@@ -18,20 +18,21 @@ public final class AdaptiveAvgPool2d: Layer {
         (i * length / bins)..<(((i + 1) * length + bins - 1) / bins)
     }
 
-    /// x: [N, C, H, W] -> y: [N, C, n, n]
+    /// x: [N, C, H, W] -> y: [N, C, n, n]; each output sums its window row by row, as PyTorch does.
     public func forward(_ x: Tensor) -> Tensor {
+        let span = KernelProfiler.begin(.poolForward); defer { span.end() }
         let (n, c, h, w) = x.nchw
         let s = outputSize
         inputShape = x.shape
-        var y = Tensor(shape: [n, c, s, s])
+        let rowWindows = (0..<s).map { Self.window($0, bins: s, length: h) }
+        let colWindows = (0..<s).map { Self.window($0, bins: s, length: w) }
+        var y = Tensor(uninitializedShape: [n, c, s, s])
         x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in
                 for plane in 0..<(n * c) {
                     let src = xp.start + plane * h * w
-                    for oh in 0..<s {
-                        let rows = Self.window(oh, bins: s, length: h)
-                        for ow in 0..<s {
-                            let cols = Self.window(ow, bins: s, length: w)
+                    for (oh, rows) in rowWindows.enumerated() {
+                        for (ow, cols) in colWindows.enumerated() {
                             var sum: Float = 0
                             for r in rows { for q in cols { sum += src[r * w + q] } }
                             yp[(plane * s + oh) * s + ow] = sum / Float(rows.count * cols.count)
@@ -45,21 +46,24 @@ public final class AdaptiveAvgPool2d: Layer {
 
     /// dy: [N, C, n, n] -> dx: [N, C, H, W], each output's gradient spread evenly over its window.
     public func backward(_ dy: Tensor) -> Tensor {
+        let span = KernelProfiler.begin(.poolBackward); defer { span.end() }
         precondition(inputShape.count == 4, "AdaptiveAvgPool2d.backward called before forward")
         let (n, c, h, w) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
         let s = outputSize
         precondition(dy.shape == [n, c, s, s], "AdaptiveAvgPool2d.backward: dy shape \(dy.shape) != \([n, c, s, s])")
+        let rowWindows = (0..<s).map { Self.window($0, bins: s, length: h) }
+        let colWindows = (0..<s).map { Self.window($0, bins: s, length: w) }
         var dx = Tensor(shape: inputShape)
         dy.data.withUnsafeBufferPointer { dyp in
             dx.data.withUnsafeMutableBufferPointer { dxp in
                 for plane in 0..<(n * c) {
                     let dst = dxp.start + plane * h * w
-                    for oh in 0..<s {
-                        let rows = Self.window(oh, bins: s, length: h)
-                        for ow in 0..<s {
-                            let cols = Self.window(ow, bins: s, length: w)
-                            let g = dyp[(plane * s + oh) * s + ow] / Float(rows.count * cols.count)
-                            for r in rows { for q in cols { dst[r * w + q] += g } }
+                    for (oh, rows) in rowWindows.enumerated() {
+                        for r in rows {
+                            for (ow, cols) in colWindows.enumerated() {
+                                let g = dyp[(plane * s + oh) * s + ow] / Float(rows.count * cols.count)
+                                for q in cols { dst[r * w + q] += g }
+                            }
                         }
                     }
                 }

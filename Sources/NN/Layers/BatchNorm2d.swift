@@ -15,13 +15,22 @@ public final class BatchNorm2d: Layer {
     /// beta: [C], initialised to 0.
     public let bias: Parameter
     /// [C], initialised to 0.
-    public var runningMean: Tensor
+    public var runningMean: Tensor {
+        didSet { statisticsVersion &+= 1 }
+    }
     /// [C], initialised to 1.
-    public var runningVar: Tensor
+    public var runningVar: Tensor {
+        didSet { statisticsVersion &+= 1 }
+    }
+    /// Counts the changes of the running statistics (as `Parameter.version` counts a value's).
+    public private(set) var statisticsVersion = 0
     public var isTraining = true
 
-    /// What backward needs from the last forward: the normalised input and 1/sqrt(var + eps) per channel.
+    /// What backward needs from the last forward: its input, the normalised input (training only;
+    /// evaluation recomputes it from the input when backward asks) and 1/sqrt(var + eps) per channel.
+    private var input: Tensor?
     private var xhat: Tensor?
+    private var mean: [Float] = []
     private var invStd: [Float] = []
     private var forwardWasTraining = true
 
@@ -40,59 +49,65 @@ public final class BatchNorm2d: Layer {
 
     /// x: [N, C, H, W] -> y: [N, C, H, W]
     public func forward(_ x: Tensor) -> Tensor {
+        let span = KernelProfiler.begin(.batchNormForward); defer { span.end() }
         let (n, c, h, w) = x.nchw
         precondition(c == channels, "BatchNorm2d expects \(channels) channels, got \(c)")
         let plane = h * w, m = n * plane
         precondition(!isTraining || m > 1, "BatchNorm2d in training needs more than one value per channel, got \(x.shape)")
-        var xhat = Tensor(shape: x.shape)
-        var y = Tensor(shape: x.shape)
+        var y = Tensor(uninitializedShape: x.shape)
+        var xhat = isTraining ? Tensor(uninitializedShape: x.shape) : Tensor(shape: [0])
+        mean = [Float](repeating: 0, count: c)
         invStd = [Float](repeating: 0, count: c)
         x.data.withUnsafeBufferPointer { xp in
-            xhat.data.withUnsafeMutableBufferPointer { hp in
-                y.data.withUnsafeMutableBufferPointer { yp in
+            y.data.withUnsafeMutableBufferPointer { yp in
+                xhat.data.withUnsafeMutableBufferPointer { hp in
                     for ch in 0..<c {
                         let planes = (0..<n).map { i in (i * c + ch) * plane }
-                        let mean: Float, variance: Float
                         if isTraining {
                             // Two passes, lanes in float and planes in double: exact enough for
                             // inputs with a large mean.
                             let mu = planes.reduce(0.0) { $0 + Vectorized.sum(xp.start + $1, count: plane) } / Double(m)
                             let sq = planes.reduce(0.0) { $0 + Vectorized.centredSums(xp.start + $1, shift: Float(mu), count: plane) }
-                            mean = Float(mu)
-                            variance = Float(sq / Double(m))
-                            runningMean.data[ch] = (1 - momentum) * runningMean.data[ch] + momentum * mean
+                            mean[ch] = Float(mu)
+                            invStd[ch] = 1 / (Float(sq / Double(m)) + eps).squareRoot()
+                            runningMean.data[ch] = (1 - momentum) * runningMean.data[ch] + momentum * mean[ch]
                             runningVar.data[ch] = (1 - momentum) * runningVar.data[ch]
                                 + momentum * Float(sq / Double(m - 1))
                         } else {
-                            mean = runningMean.data[ch]
-                            variance = runningVar.data[ch]
+                            mean[ch] = runningMean.data[ch]
+                            invStd[ch] = evaluationInverseStd(ch)
                         }
-                        let inv = 1 / (variance + eps).squareRoot()
-                        invStd[ch] = inv
+                        let mu = mean[ch], inv = invStd[ch]
                         let gamma = weight.value.data[ch], beta = bias.value.data[ch]
                         for o in planes {
                             // xhat = (x - mean) * inv;  y = gamma * xhat + beta
-                            (hp.start + o).update(from: xp.start + o, count: plane)
-                            Vectorized.update(hp.start + o, count: plane, { ($0 - mean) * inv }, { ($0 - mean) * inv })
-                            (yp.start + o).update(from: hp.start + o, count: plane)
-                            Vectorized.update(yp.start + o, count: plane, { $0 * gamma + beta }, { $0 * gamma + beta })
+                            if isTraining {
+                                Vectorized.normalize(xp.start + o, mean: mu, invStd: inv, gamma: gamma, beta: beta,
+                                                     xhat: hp.start + o, y: yp.start + o, count: plane)
+                            } else {
+                                Vectorized.normalize(xp.start + o, mean: mu, invStd: inv, gamma: gamma, beta: beta,
+                                                     xhat: nil, y: yp.start + o, count: plane)
+                            }
                         }
                     }
                 }
             }
         }
-        self.xhat = xhat
+        input = x
+        self.xhat = isTraining ? xhat : nil
         forwardWasTraining = isTraining
         return y
     }
 
     /// dy: [N, C, H, W] -> dx: [N, C, H, W]; adds into weight.grad and bias.grad.
     public func backward(_ dy: Tensor) -> Tensor {
-        guard let xhat else { preconditionFailure("BatchNorm2d.backward called before forward") }
-        precondition(dy.shape == xhat.shape, "BatchNorm2d.backward: dy shape \(dy.shape) != \(xhat.shape)")
+        let span = KernelProfiler.begin(.batchNormBackward); defer { span.end() }
+        guard let input else { preconditionFailure("BatchNorm2d.backward called before forward") }
+        precondition(dy.shape == input.shape, "BatchNorm2d.backward: dy shape \(dy.shape) != \(input.shape)")
         let (n, c, h, w) = dy.nchw
         let plane = h * w, m = n * plane
-        var dx = Tensor(shape: dy.shape)
+        let xhat = self.xhat ?? normalizedInput(input)
+        var dx = Tensor(uninitializedShape: dy.shape)
         dy.data.withUnsafeBufferPointer { dyp in
             xhat.data.withUnsafeBufferPointer { hp in
                 dx.data.withUnsafeMutableBufferPointer { dxp in
@@ -103,16 +118,16 @@ public final class BatchNorm2d: Layer {
                         weight.grad.data[ch] += Float(sumDyXhat)
                         bias.grad.data[ch] += Float(sumDy)
                         let scale = weight.value.data[ch] * invStd[ch]
+                        let meanDy = Float(sumDy / Double(m)), meanDyXhat = Float(sumDyXhat / Double(m))
                         for o in planes {
-                            (dxp.start + o).update(from: dyp.start + o, count: plane)
                             if forwardWasTraining {
                                 // dx = scale * (dy - mean(dy) - xhat * mean(dy * xhat))
-                                let meanDy = Float(sumDy / Double(m)), meanDyXhat = Float(sumDyXhat / Double(m))
-                                Vectorized.update(dxp.start + o, with: hp.start + o, count: plane,
-                                                  { g, h in scale * (g - meanDy - h * meanDyXhat) },
-                                                  { g, h in scale * (g - meanDy - h * meanDyXhat) })
+                                Vectorized.map(dyp.start + o, hp.start + o, into: dxp.start + o, count: plane,
+                                               { g, h in scale * (g - meanDy - h * meanDyXhat) },
+                                               { g, h in scale * (g - meanDy - h * meanDyXhat) })
                             } else {
-                                Vectorized.update(dxp.start + o, count: plane, { scale * $0 }, { scale * $0 })
+                                Vectorized.map(dyp.start + o, hp.start + o, into: dxp.start + o, count: plane,
+                                               { g, _ in scale * g }, { g, _ in scale * g })
                             }
                         }
                     }
@@ -120,5 +135,30 @@ public final class BatchNorm2d: Layer {
             }
         }
         return dx
+    }
+
+    /// 1/sqrt(running_var + eps) of a channel: what evaluation normalises by.
+    @inline(__always)
+    func evaluationInverseStd(_ channel: Int) -> Float {
+        1 / (runningVar.data[channel] + eps).squareRoot()
+    }
+
+    /// (x - mean) * invStd with the last forward's statistics.
+    private func normalizedInput(_ x: Tensor) -> Tensor {
+        let (n, c, h, w) = x.nchw
+        let plane = h * w
+        var xhat = Tensor(uninitializedShape: x.shape)
+        x.data.withUnsafeBufferPointer { xp in
+            xhat.data.withUnsafeMutableBufferPointer { hp in
+                for i in 0..<n {
+                    for ch in 0..<c {
+                        let o = (i * c + ch) * plane, mu = mean[ch], inv = invStd[ch]
+                        Vectorized.map(xp.start + o, xp.start + o, into: hp.start + o, count: plane,
+                                       { v, _ in (v - mu) * inv }, { v, _ in (v - mu) * inv })
+                    }
+                }
+            }
+        }
+        return xhat
     }
 }

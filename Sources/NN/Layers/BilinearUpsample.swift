@@ -31,22 +31,30 @@ public final class BilinearUpsample: Layer {
     }
 
     /// x: [N, C, H, W] -> y: [N, C, outH, outW]
+    ///
+    /// Per plane, columns first: each input row is resampled to the output width (the `rowW` scratch,
+    /// [H, outW]); each output row then blends two of those rows, 16 columns at a time. The products
+    /// and sums are the ones of the direct formula, in the same order.
     public func forward(_ x: Tensor) -> Tensor {
+        let span = KernelProfiler.begin(.upsampleForward); defer { span.end() }
         let (n, c, h, w) = x.nchw
         inputShape = x.shape
         let rows = Self.taps(input: h, output: outputHeight), cols = Self.taps(input: w, output: outputWidth)
-        var y = Tensor(shape: [n, c, outputHeight, outputWidth])
+        let outW = outputWidth
+        var y = Tensor(uninitializedShape: [n, c, outputHeight, outW])
+        var rowW = [Float](repeating: 0, count: h * outW)
         x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in
-                for plane in 0..<(n * c) {
-                    let src = xp.start + plane * h * w
-                    let dst = yp.start + plane * outputHeight * outputWidth
-                    for (oh, r) in rows.enumerated() {
-                        let top = src + r.i0 * w, bottom = src + r.i1 * w
-                        for (ow, q) in cols.enumerated() {
-                            dst[oh * outputWidth + ow] =
-                                r.w0 * (q.w0 * top[q.i0] + q.w1 * top[q.i1])
-                                + r.w1 * (q.w0 * bottom[q.i0] + q.w1 * bottom[q.i1])
+                rowW.withUnsafeMutableBufferPointer { sp in
+                    for plane in 0..<(n * c) {
+                        let src = xp.start + plane * h * w
+                        for r in 0..<h {
+                            let row = src + r * w, out = sp.start + r * outW
+                            for (ow, q) in cols.enumerated() { out[ow] = q.w0 * row[q.i0] + q.w1 * row[q.i1] }
+                        }
+                        let dst = yp.start + plane * outputHeight * outW
+                        for (oh, r) in rows.enumerated() {
+                            Vectorized.blend(dst + oh * outW, sp.start + r.i0 * outW, r.w0, sp.start + r.i1 * outW, r.w1, count: outW)
                         }
                     }
                 }
@@ -56,26 +64,37 @@ public final class BilinearUpsample: Layer {
     }
 
     /// dy: [N, C, outH, outW] -> dx: [N, C, H, W]
+    ///
+    /// The transpose of forward: rows first (each output row's gradient added into the two input
+    /// rows it blends, at output width, 16 columns at a time), then columns (scattered to the two
+    /// input columns of each output column).
     public func backward(_ dy: Tensor) -> Tensor {
+        let span = KernelProfiler.begin(.upsampleBackward); defer { span.end() }
         precondition(inputShape.count == 4, "BilinearUpsample.backward called before forward")
         let (n, c, h, w) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
         precondition(dy.shape == [n, c, outputHeight, outputWidth],
                      "BilinearUpsample.backward: dy shape \(dy.shape) != \([n, c, outputHeight, outputWidth])")
         let rows = Self.taps(input: h, output: outputHeight), cols = Self.taps(input: w, output: outputWidth)
+        let outW = outputWidth
         var dx = Tensor(shape: inputShape)
+        var rowGrad = [Float](repeating: 0, count: h * outW)
         dy.data.withUnsafeBufferPointer { dyp in
             dx.data.withUnsafeMutableBufferPointer { dxp in
-                for plane in 0..<(n * c) {
-                    let src = dyp.start + plane * outputHeight * outputWidth
-                    let dst = dxp.start + plane * h * w
-                    for (oh, r) in rows.enumerated() {
-                        let top = dst + r.i0 * w, bottom = dst + r.i1 * w
-                        for (ow, q) in cols.enumerated() {
-                            let g = src[oh * outputWidth + ow]
-                            top[q.i0] += r.w0 * q.w0 * g
-                            top[q.i1] += r.w0 * q.w1 * g
-                            bottom[q.i0] += r.w1 * q.w0 * g
-                            bottom[q.i1] += r.w1 * q.w1 * g
+                rowGrad.withUnsafeMutableBufferPointer { gp in
+                    for plane in 0..<(n * c) {
+                        gp.update(repeating: 0)
+                        let src = dyp.start + plane * outputHeight * outW
+                        for (oh, r) in rows.enumerated() {
+                            Vectorized.addScaled(gp.start + r.i0 * outW, src + oh * outW, r.w0, count: outW)
+                            Vectorized.addScaled(gp.start + r.i1 * outW, src + oh * outW, r.w1, count: outW)
+                        }
+                        let dst = dxp.start + plane * h * w
+                        for r in 0..<h {
+                            let g = gp.start + r * outW, out = dst + r * w
+                            for (ow, q) in cols.enumerated() {
+                                out[q.i0] += q.w0 * g[ow]
+                                out[q.i1] += q.w1 * g[ow]
+                            }
                         }
                     }
                 }

@@ -61,6 +61,7 @@ public final class Conv2d: Layer {
 
     /// x: [N, inC, H, W] -> y: [N, outC, outH, outW]
     public func forward(_ x: Tensor) -> Tensor {
+        let span = KernelProfiler.begin(.convolutionForward); defer { span.end() }
         let (n, c, h, w) = x.nchw
         let g = geometry
         precondition(c == g.inChannels, "Conv2d expects \(g.inChannels) input channels, got \(c)")
@@ -70,7 +71,7 @@ public final class Conv2d: Layer {
         lastForwardMultiplyAdds = n * g.outChannels * outH * outW * g.patchSize
         guard backend == .primitives else { return forwardIm2col(x) }
         Compute.prepareThread()
-        var y = Tensor(shape: [n, g.outChannels, outH, outW])
+        var y = Tensor(uninitializedShape: [n, g.outChannels, outH, outW])
         let plan = plan(for: x.shape)
         x.data.withUnsafeBufferPointer { xp in
             weight.value.data.withUnsafeBufferPointer { wp in
@@ -106,6 +107,7 @@ public final class Conv2d: Layer {
     /// Backward-weights: adds dL/dW (and dL/db) for the last forward's input into the gradients.
     /// The first layer of a network calls only this (its input needs no gradient).
     public func accumulateParameterGradients(_ dy: Tensor) {
+        let span = KernelProfiler.begin(.convolutionBackwardWeights); defer { span.end() }
         let x = cachedInput(matching: dy)
         guard backend == .primitives else { return accumulateParameterGradientsIm2col(dy, input: x) }
         Compute.prepareThread()
@@ -133,10 +135,11 @@ public final class Conv2d: Layer {
 
     /// Backward-data: dL/dx for the last forward's input.
     public func inputGradient(_ dy: Tensor) -> Tensor {
+        let span = KernelProfiler.begin(.convolutionBackwardData); defer { span.end() }
         let x = cachedInput(matching: dy)
         guard backend == .primitives else { return inputGradientIm2col(dy, input: x) }
         Compute.prepareThread()
-        var dx = Tensor(shape: x.shape)
+        var dx = Tensor(uninitializedShape: x.shape)
         let plan = plan(for: x.shape)
         dy.data.withUnsafeBufferPointer { dyp in
             weight.value.data.withUnsafeBufferPointer { wp in

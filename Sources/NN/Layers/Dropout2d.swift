@@ -18,6 +18,7 @@ public final class Dropout2d: Layer {
 
     /// x: [N, C, H, W] -> y: [N, C, H, W]
     public func forward(_ x: Tensor) -> Tensor {
+        let span = KernelProfiler.begin(.dropoutForward); defer { span.end() }
         guard isTraining && probability > 0 else { mask = []; return x }
         let (n, c, h, w) = x.nchw
         let keep = 1 / (1 - probability)
@@ -27,6 +28,7 @@ public final class Dropout2d: Layer {
 
     /// dy -> dx = dy * mask (the same planes zeroed and scaled)
     public func backward(_ dy: Tensor) -> Tensor {
+        let span = KernelProfiler.begin(.dropoutBackward); defer { span.end() }
         guard !mask.isEmpty else { return dy }
         let (n, c, h, w) = dy.nchw
         precondition(n * c == mask.count, "Dropout2d.backward: dy shape \(dy.shape) does not match the last forward")

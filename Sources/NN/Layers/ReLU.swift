@@ -8,10 +8,14 @@ public final class ReLU: Layer {
 
     /// x: any shape -> y: same shape
     public func forward(_ x: Tensor) -> Tensor {
-        var y = x
-        y.data.withUnsafeMutableBufferPointer { p in
-            // Negative values become 0; NaN stays NaN, as in PyTorch.
-            Vectorized.update(p.start, count: p.count, { $0.replacing(with: 0, where: $0 .< 0) }, { $0 < 0 ? 0 : $0 })
+        let span = KernelProfiler.begin(.reluForward); defer { span.end() }
+        var y = Tensor(uninitializedShape: x.shape)
+        x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeMutableBufferPointer { yp in
+                // Negative values become 0; NaN stays NaN, as in PyTorch.
+                Vectorized.map(xp.start, xp.start, into: yp.start, count: yp.count,
+                               { v, _ in v.replacing(with: 0, where: v .< 0) }, { v, _ in v < 0 ? 0 : v })
+            }
         }
         output = y
         return y
@@ -19,13 +23,16 @@ public final class ReLU: Layer {
 
     /// dy -> dx = dy * (y > 0)
     public func backward(_ dy: Tensor) -> Tensor {
+        let span = KernelProfiler.begin(.reluBackward); defer { span.end() }
         guard let y = output else { preconditionFailure("ReLU.backward called before forward") }
         precondition(dy.shape == y.shape, "ReLU.backward: dy shape \(dy.shape) != \(y.shape)")
-        var dx = dy
-        dx.data.withUnsafeMutableBufferPointer { d in
+        var dx = Tensor(uninitializedShape: dy.shape)
+        dy.data.withUnsafeBufferPointer { d in
             y.data.withUnsafeBufferPointer { yp in
-                Vectorized.update(d.start, with: yp.start, count: d.count,
-                                  { g, out in g.replacing(with: 0, where: .!(out .> 0)) }, { g, out in out > 0 ? g : 0 })
+                dx.data.withUnsafeMutableBufferPointer { dxp in
+                    Vectorized.map(d.start, yp.start, into: dxp.start, count: dxp.count,
+                                   { g, out in g.replacing(with: 0, where: .!(out .> 0)) }, { g, out in out > 0 ? g : 0 })
+                }
             }
         }
         return dx

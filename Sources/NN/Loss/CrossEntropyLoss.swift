@@ -19,30 +19,41 @@ public final class CrossEntropyLoss {
 
     /// logits: [N, C, H, W], labels: [N, H, W] (N*H*W bytes) -> the mean loss.
     public func forward(logits: Tensor, labels: [UInt8]) -> Float {
+        let span = KernelProfiler.begin(.crossEntropyForward); defer { span.end() }
         let (n, c, h, w) = logits.nchw
         let plane = h * w
         precondition(labels.count == n * plane, "CrossEntropyLoss: \(labels.count) labels for logits \(logits.shape)")
-        var probs = Tensor(shape: logits.shape)
+        var probs = Tensor(uninitializedShape: logits.shape)
         var total = 0.0, valid = 0
         logits.data.withUnsafeBufferPointer { lp in
             probs.data.withUnsafeMutableBufferPointer { pp in
+                // 16 pixels at a time: each class's logits for them are 16 consecutive floats.
                 for i in 0..<n {
-                    for j in 0..<plane {
+                    var j = 0
+                    while j < plane {
+                        let lanes = min(16, plane - j)
                         let base = i * c * plane + j
-                        var maxLogit = -Float.infinity
-                        for k in 0..<c { maxLogit = max(maxLogit, lp[base + k * plane]) }
-                        var sum: Float = 0
+                        let load = { (k: Int) -> Vectorized.Chunk in Vectorized.load(lp.start + base + k * plane, lanes: lanes) }
+                        var maxLogit = load(0)
+                        for k in 1..<c { maxLogit = maxLogit.replacing(with: load(k), where: load(k) .> maxLogit) }
+                        var sum = Vectorized.Chunk(repeating: 0)
                         for k in 0..<c {
-                            let e = Foundation.exp(lp[base + k * plane] - maxLogit)
-                            pp[base + k * plane] = e
+                            let e = Vectorized.exp(load(k) - maxLogit)
+                            Vectorized.store(e, to: pp.start + base + k * plane, lanes: lanes)
                             sum += e
                         }
-                        for k in 0..<c { pp[base + k * plane] /= sum }
-                        let label = labels[i * plane + j]
-                        guard label != ignoreIndex else { continue }
-                        precondition(Int(label) < c, "CrossEntropyLoss: label \(label) is not below \(c) classes")
-                        total += Double(maxLogit + Foundation.log(sum) - lp[base + Int(label) * plane])
-                        valid += 1
+                        for k in 0..<c {
+                            Vectorized.store(Vectorized.load(pp.start + base + k * plane, lanes: lanes) / sum,
+                                             to: pp.start + base + k * plane, lanes: lanes)
+                        }
+                        for lane in 0..<lanes {
+                            let label = labels[i * plane + j + lane]
+                            guard label != ignoreIndex else { continue }
+                            precondition(Int(label) < c, "CrossEntropyLoss: label \(label) is not below \(c) classes")
+                            total += Double(maxLogit[lane] + Foundation.log(sum[lane]) - lp[base + Int(label) * plane + lane])
+                            valid += 1
+                        }
+                        j += lanes
                     }
                 }
             }
@@ -55,24 +66,26 @@ public final class CrossEntropyLoss {
 
     /// The gradient of `scale * loss` with respect to the logits of the last forward.
     public func backward(scale: Float = 1) -> Tensor {
+        let span = KernelProfiler.begin(.crossEntropyBackward); defer { span.end() }
         guard var grad = probabilities else { preconditionFailure("CrossEntropyLoss.backward called before forward") }
         let (n, c, h, w) = grad.nchw
         let plane = h * w
         guard validCount > 0 else { grad.zero(); return grad }
         let factor = scale / Float(validCount)
         grad.data.withUnsafeMutableBufferPointer { gp in
+            // (softmax - onehot) at valid pixels, 0 at ignored ones; then everything times the factor.
             for i in 0..<n {
                 for j in 0..<plane {
                     let base = i * c * plane + j
                     let label = labels[i * plane + j]
                     if label == ignoreIndex {
                         for k in 0..<c { gp[base + k * plane] = 0 }
-                        continue
+                    } else {
+                        gp[base + Int(label) * plane] -= 1
                     }
-                    gp[base + Int(label) * plane] -= 1
-                    for k in 0..<c { gp[base + k * plane] *= factor }
                 }
             }
+            Vectorized.update(gp.start, count: gp.count, { $0 * factor }, { $0 * factor })
         }
         return grad
     }

@@ -22,6 +22,7 @@ public final class SGD {
 
     /// One update of every parameter with learning rate `lr`.
     public func step(lr: Float) {
+        let span = KernelProfiler.begin(.optimizer); defer { span.end() }
         let first = buffers.isEmpty
         if first { buffers = parameters.map { Tensor.zeros(like: $0.value) } }
         for (index, p) in parameters.enumerated() {
@@ -40,5 +41,8 @@ public final class SGD {
     }
 
     /// Clears every parameter's gradient.
-    public func zeroGrad() { parameters.forEach { $0.zeroGrad() } }
+    public func zeroGrad() {
+        let span = KernelProfiler.begin(.optimizer); defer { span.end() }
+        parameters.forEach { $0.zeroGrad() }
+    }
 }

@@ -19,33 +19,11 @@ public enum ThroughputBenchmark {
     /// Times training steps (forward, `main + 0.4 * aux`, backward, SGD) and evaluation forwards, each
     /// for at least `seconds` after three warm-up steps; the rates are totals over the timed runs.
     public static func measure(batch: Int, classes: Int = 7, seconds: Double) -> Result {
-        let model = PSPNetMini(config: ModelConfig(classes: classes), seed: 1)
-        let optimizer = SGD(parameters: model.parameters, momentum: 0.9, weightDecay: 1e-4)
-        var generator = SeededGenerator(seed: 2)
-        var images = Tensor(shape: [batch, 3, 64, 64])
-        for i in 0..<images.count { images.data[i] = generator.nextNormal() }
-        let labels = (0..<(batch * 64 * 64)).map { _ in UInt8(generator.next() % UInt64(classes)) }
-        let mainLoss = CrossEntropyLoss(), auxLoss = CrossEntropyLoss()
-
-        func trainStep() {
-            model.isTraining = true
-            optimizer.zeroGrad()
-            let (main, aux) = model.forward(images)
-            _ = mainLoss.forward(logits: main, labels: labels)
-            _ = auxLoss.forward(logits: aux ?? main, labels: labels)
-            model.backward(dMain: mainLoss.backward(), dAux: auxLoss.backward(scale: 0.4))
-            optimizer.step(lr: 0.01)
-        }
-        func evalStep() {
-            model.isTraining = false
-            _ = model.forward(images)
-        }
-        let (trainSteps, trainTime) = timed(seconds, trainStep)
-        model.isTraining = true
-        _ = model.forward(images)
-        let trainMACs = model.lastForwardMultiplyAdds
-        let (evalSteps, evalTime) = timed(seconds, evalStep)
-        let evalMACs = model.lastForwardMultiplyAdds.main
+        let workload = Workload(batch: batch, classes: classes)
+        let (trainSteps, trainTime) = timed(seconds, workload.trainStep)
+        let trainMACs = workload.trainingMultiplyAdds()
+        let (evalSteps, evalTime) = timed(seconds, workload.evalStep)
+        let evalMACs = workload.model.lastForwardMultiplyAdds.main
         let trainRate = Double(trainSteps * batch) / trainTime
         let evalRate = Double(evalSteps * batch) / evalTime
         return Result(batch: batch, threads: Compute.threads,
@@ -55,9 +33,78 @@ public enum ThroughputBenchmark {
                       peakRSSMiB: peakResidentMiB())
     }
 
-    /// Runs `body` three times untimed, then repeatedly for at least `seconds`: (runs, seconds).
-    static func timed(_ seconds: Double, _ body: () -> Void) -> (Int, Double) {
-        for _ in 0..<3 { body() }
+    /// Where a training step and an evaluation batch spend their time, per kernel kind.
+    public struct Breakdown: Sendable {
+        /// Milliseconds per training step and per evaluation batch inside each kind of kernel.
+        public let train: KernelProfiler.Times
+        public let eval: KernelProfiler.Times
+        /// Milliseconds per step and per batch in all (kernels plus everything between them).
+        public let trainStepSeconds: Double
+        public let evalBatchSeconds: Double
+    }
+
+    /// Profiles training steps and evaluation batches for at least `seconds` each (after warm-up),
+    /// returning average seconds per step or batch by kernel kind.
+    public static func breakdown(batch: Int, classes: Int = 7, seconds: Double) -> Breakdown {
+        let workload = Workload(batch: batch, classes: classes)
+        func profile(_ body: @escaping () -> Void) -> (KernelProfiler.Times, Double) {
+            for _ in 0..<3 { body() }
+            var runs = 0, elapsed = 0.0
+            var times = KernelProfiler.record { (runs, elapsed) = timed(seconds, warmUp: 0, body) }
+            times.seconds = times.seconds.map { $0 / Double(runs) }
+            return (times, elapsed / Double(runs))
+        }
+        let (train, trainStep) = profile(workload.trainStep)
+        let (eval, evalBatch) = profile(workload.evalStep)
+        return Breakdown(train: train, eval: eval, trainStepSeconds: trainStep, evalBatchSeconds: evalBatch)
+    }
+
+    /// The benchmark's network, optimizer, fixed random batch and its two kinds of step.
+    final class Workload {
+        let model: PSPNetMini
+        let optimizer: SGD
+        let images: Tensor
+        let labels: [UInt8]
+        let mainLoss = CrossEntropyLoss(), auxLoss = CrossEntropyLoss()
+
+        init(batch: Int, classes: Int) {
+            model = PSPNetMini(config: ModelConfig(classes: classes), seed: 1)
+            optimizer = SGD(parameters: model.parameters, momentum: 0.9, weightDecay: 1e-4)
+            var generator = SeededGenerator(seed: 2)
+            var images = Tensor(shape: [batch, 3, 64, 64])
+            for i in 0..<images.count { images.data[i] = generator.nextNormal() }
+            self.images = images
+            labels = (0..<(batch * 64 * 64)).map { _ in UInt8(generator.next() % UInt64(classes)) }
+        }
+
+        /// Forward, `main + 0.4 * aux` cross-entropy, backward and an SGD step.
+        func trainStep() {
+            model.isTraining = true
+            optimizer.zeroGrad()
+            let (main, aux) = model.forward(images)
+            _ = mainLoss.forward(logits: main, labels: labels)
+            _ = auxLoss.forward(logits: aux ?? main, labels: labels)
+            model.backward(dMain: mainLoss.backward(), dAux: auxLoss.backward(scale: 0.4))
+            optimizer.step(lr: 0.01)
+        }
+
+        /// An evaluation-mode forward of the main head.
+        func evalStep() {
+            model.isTraining = false
+            _ = model.forward(images)
+        }
+
+        /// Multiply-adds of a training forward (main path and auxiliary head).
+        func trainingMultiplyAdds() -> (main: Int, aux: Int) {
+            model.isTraining = true
+            _ = model.forward(images)
+            return model.lastForwardMultiplyAdds
+        }
+    }
+
+    /// Runs `body` `warmUp` times untimed, then repeatedly for at least `seconds`: (runs, seconds).
+    static func timed(_ seconds: Double, warmUp: Int = 3, _ body: () -> Void) -> (Int, Double) {
+        for _ in 0..<warmUp { body() }
         let start = DispatchTime.now().uptimeNanoseconds
         var runs = 0, elapsed = 0.0
         repeat {

@@ -11,7 +11,9 @@ struct Bench: ParsableCommand {
             Random 64x64 batches, 7 classes. A training step is forward, main + 0.4 * aux \
             cross-entropy, backward and an SGD step; evaluation is an evaluation-mode forward of the \
             main head. Effective GFLOP/s count convolution FLOPs only, a training step as three times \
-            its forward. Compare with tools/reference/bench_pspnet.py (PyTorch, same settings).
+            its forward. Compare with tools/reference/bench_pspnet.py (PyTorch, same settings). \
+            --breakdown then profiles both again and prints the milliseconds per training step and \
+            per evaluation batch spent in each kind of kernel.
             """
     )
 
@@ -29,6 +31,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Output format: table or json.")
     var format: Format = .table
 
+    @Flag(help: "Also print where the time goes, per kind of kernel (profiled in a second pass).")
+    var breakdown = false
+
     func validate() throws {
         guard batch > 0 && batch <= 1024 else { throw ValidationError("--batch must be in 1...1024, got \(batch)") }
         guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
@@ -38,17 +43,48 @@ struct Bench: ParsableCommand {
     func run() throws {
         Compute.setThreads(threads)
         let r = ThroughputBenchmark.measure(batch: batch, seconds: seconds)
+        let profile = breakdown ? ThroughputBenchmark.breakdown(batch: batch, seconds: seconds) : nil
         switch format {
         case .table:
             print("auxsweep PSPNet-mini, batch \(r.batch), threads \(r.threads)")
             print(String(format: "train  %8.1f img/s  %6.1f GFLOP/s", r.trainImagesPerSecond, r.trainGFLOPs))
             print(String(format: "eval   %8.1f img/s  %6.1f GFLOP/s", r.evalImagesPerSecond, r.evalGFLOPs))
             print(String(format: "peak RSS %.0f MiB", r.peakRSSMiB))
+            if let profile { print(Self.table(profile)) }
         case .json:
-            print(String(format: "{\"train_img_s\":%.1f,\"eval_img_s\":%.1f,\"batch\":%d,\"threads\":%d,"
-                         + "\"train_gflops\":%.1f,\"eval_gflops\":%.1f,\"peak_rss_mib\":%.0f}",
-                         r.trainImagesPerSecond, r.evalImagesPerSecond, r.batch, r.threads,
-                         r.trainGFLOPs, r.evalGFLOPs, r.peakRSSMiB))
+            var json = String(format: "{\"train_img_s\":%.1f,\"eval_img_s\":%.1f,\"batch\":%d,\"threads\":%d,"
+                              + "\"train_gflops\":%.1f,\"eval_gflops\":%.1f,\"peak_rss_mib\":%.0f",
+                              r.trainImagesPerSecond, r.evalImagesPerSecond, r.batch, r.threads,
+                              r.trainGFLOPs, r.evalGFLOPs, r.peakRSSMiB)
+            if let profile { json += ",\"breakdown_ms\":" + Self.json(profile) }
+            print(json + "}")
         }
+    }
+
+    /// Milliseconds and shares per kernel kind, kinds that took no time left out.
+    static func table(_ b: ThroughputBenchmark.Breakdown) -> String {
+        let trainTotal = b.trainStepSeconds * 1000, evalTotal = b.evalBatchSeconds * 1000
+        var lines = ["", "where the time goes, ms per training step and per evaluation batch (exclusive):",
+                     "kernel".padding(toLength: 28, withPad: " ", startingAt: 0) + "   train ms       %    eval ms       %"]
+        func row(_ label: String, _ train: Double, _ eval: Double) {
+            lines.append(label.padding(toLength: 28, withPad: " ", startingAt: 0)
+                         + String(format: " %10.2f  %6.1f %10.2f  %6.1f", train, 100 * train / trainTotal, eval, 100 * eval / evalTotal))
+        }
+        for kernel in KernelProfiler.Kernel.allCases where b.train[kernel] > 0 || b.eval[kernel] > 0 {
+            row(kernel.label, b.train[kernel] * 1000, b.eval[kernel] * 1000)
+        }
+        row("outside kernels", trainTotal - b.train.total * 1000, evalTotal - b.eval.total * 1000)
+        row("total", trainTotal, evalTotal)
+        return lines.joined(separator: "\n")
+    }
+
+    /// {"train": {kind: ms}, "eval": {...}, "train_step": ms, "eval_batch": ms}
+    static func json(_ b: ThroughputBenchmark.Breakdown) -> String {
+        func kinds(_ t: KernelProfiler.Times) -> String {
+            "{" + KernelProfiler.Kernel.allCases.map { String(format: "\"%@\":%.3f", "\($0)", t[$0] * 1000) }
+                .joined(separator: ",") + "}"
+        }
+        return "{\"train\":\(kinds(b.train)),\"eval\":\(kinds(b.eval)),"
+            + String(format: "\"train_step\":%.3f,\"eval_batch\":%.3f}", b.trainStepSeconds * 1000, b.evalBatchSeconds * 1000)
     }
 }

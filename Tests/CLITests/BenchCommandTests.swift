@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+/// `auxsweep bench`: its JSON and the per-kernel breakdown.
+@Suite("bench command")
+struct BenchCommandTests {
+    @Test("--breakdown --format json reports every kernel kind, and the kinds add up to the step")
+    func breakdownJSON() throws {
+        let result = try CLIRunner.run(["bench", "--batch", "2", "--seconds", "0.05", "--breakdown", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let json = try #require(object)
+        #expect((json["train_img_s"] as? Double ?? 0) > 0 && (json["eval_img_s"] as? Double ?? 0) > 0)
+        let breakdown = try #require(json["breakdown_ms"] as? [String: Any])
+        let train = try #require(breakdown["train"] as? [String: Double])
+        let eval = try #require(breakdown["eval"] as? [String: Double])
+        let step = try #require(breakdown["train_step"] as? Double), batch = try #require(breakdown["eval_batch"] as? Double)
+        #expect(train.count == 20 && eval.count == 20)
+        // Training runs every kind of backward kernel; evaluation runs none.
+        for kind in ["convolutionForward", "convolutionBackwardData", "convolutionBackwardWeights", "batchNormBackward",
+                     "crossEntropyForward", "optimizer"] {
+            #expect((train[kind] ?? 0) > 0, "\(kind)")
+        }
+        for kind in ["convolutionBackwardData", "convolutionBackwardWeights", "batchNormBackward", "crossEntropyForward", "optimizer"] {
+            #expect(eval[kind] == 0, "\(kind)")
+        }
+        // Exclusive times: together at most the whole step (and most of it: the kernels are the work).
+        let trainSum = train.values.reduce(0, +), evalSum = eval.values.reduce(0, +)
+        #expect(trainSum <= step * 1.001 && trainSum >= 0.5 * step, "train kernels \(trainSum) ms of \(step) ms")
+        #expect(evalSum <= batch * 1.001 && evalSum >= 0.5 * batch, "eval kernels \(evalSum) ms of \(batch) ms")
+    }
+
+    @Test("the table names the kernels and ends with the totals")
+    func breakdownTable() throws {
+        let result = try CLIRunner.run(["bench", "--batch", "2", "--seconds", "0.05", "--breakdown"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "auxsweep PSPNet-mini, batch 2, threads 1")
+        #expect(lines.contains { $0.hasPrefix("conv forward ") })
+        #expect(lines.contains { $0.hasPrefix("outside kernels ") })
+        #expect(lines.last?.hasPrefix("total ") == true)
+        #expect(lines.last?.contains("100.0") == true)
+    }
+}

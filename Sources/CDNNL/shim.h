@@ -19,4 +19,6 @@ static const int AUXSWEEP_ARG_DIFF_BIAS = DNNL_ARG_DIFF_BIAS;
 static const int AUXSWEEP_ARG_FROM = DNNL_ARG_FROM;
 static const int AUXSWEEP_ARG_TO = DNNL_ARG_TO;
 static inline void *auxsweep_memory_allocate(void) { return DNNL_MEMORY_ALLOCATE; }
+/// The execution-argument key of the second operand of the binary post-op at `index`.
+static inline int auxsweep_arg_post_op_src1(int index) { return DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1; }
 #endif

@@ -53,6 +53,17 @@ enum DNNL {
             handle = m
         }
 
+        /// The buffer the memory currently uses.
+        var pointer: UnsafeMutableRawPointer {
+            var handle: UnsafeMutableRawPointer?
+            check(dnnl_memory_get_data_handle(self.handle, &handle), "get data handle")
+            guard let handle else { preconditionFailure("oneDNN memory has no buffer") }
+            return handle
+        }
+
+        /// The size of the memory's buffer in bytes.
+        var byteCount: Int { withUnsafePointer(to: descriptor) { dnnl_memory_desc_get_size($0) } }
+
         /// Points a view at `pointer` (the caller keeps the buffer alive while the primitive runs).
         func point(at pointer: UnsafeRawPointer) {
             check(dnnl_memory_set_data_handle(handle, UnsafeMutableRawPointer(mutating: pointer)), "set data handle")
@@ -88,6 +99,19 @@ enum DNNL {
         }
 
         deinit { dnnl_primitive_destroy(handle) }
+    }
+
+    /// Whether two memory descriptors describe the same layout.
+    static func same(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
+        var (x, y) = (a, b)
+        return dnnl_memory_desc_equal(&x, &y) != 0
+    }
+
+    /// The name of the implementation oneDNN chose for a primitive descriptor (e.g. "jit:avx512_core").
+    static func implementation(_ pd: const_dnnl_primitive_desc_t) -> String {
+        var info: UnsafePointer<CChar>?
+        guard dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &info) == dnnl_success, let info else { return "?" }
+        return String(cString: info)
     }
 
     /// An in-order CPU stream (one per convolution plan: streams are not shared between threads).
@@ -145,6 +169,7 @@ enum DNNL {
             user.point(at: pointer)
             attachScratch()
             if let reorder, let inner {
+                let span = KernelProfiler.begin(.layoutReorder); defer { span.end() }
                 reorder.execute(on: stream, [(AUXSWEEP_ARG_FROM, user), (AUXSWEEP_ARG_TO, inner)])
             }
         }
@@ -158,6 +183,7 @@ enum DNNL {
         /// Brings the primitive's output into the caller's buffer.
         func store(on stream: Stream) {
             if let reorder, let inner {
+                let span = KernelProfiler.begin(.layoutReorder); defer { span.end() }
                 reorder.execute(on: stream, [(AUXSWEEP_ARG_FROM, inner), (AUXSWEEP_ARG_TO, user)])
             }
         }

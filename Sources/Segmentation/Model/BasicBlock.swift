@@ -58,6 +58,18 @@ public final class BasicBlock: Layer {
         return relu2.forward(y)
     }
 
+    /// Appends the block's evaluation-mode forward to `graph`: conv1+bn1+ReLU, then conv2+bn2 with the
+    /// shortcut added and ReLU fused into the same pass.
+    func appendEvaluation(to graph: EvaluationGraph, _ x: EvaluationGraph.Value) -> EvaluationGraph.Value {
+        let t = graph.convolution(conv1, norm: bn1, x, relu: true)
+        guard residual else { return graph.convolution(conv2, norm: bn2, t, relu: true) }
+        var shortcut = x
+        if let down, let conv = down.layers[0] as? Conv2d, let norm = down.layers[1] as? BatchNorm2d {
+            shortcut = graph.convolution(conv, norm: norm, x, relu: false)
+        }
+        return graph.convolution(conv2, norm: bn2, t, accumulatingInto: shortcut, relu: true)
+    }
+
     /// dy -> dx; the residual sum passes its gradient to both paths.
     public func backward(_ dy: Tensor) -> Tensor {
         let dSum = relu2.backward(dy)

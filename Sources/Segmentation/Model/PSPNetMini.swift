@@ -49,6 +49,27 @@ public final class PSPNetMini {
                                generator: &generator)
     }
 
+    /// The fused evaluation-mode forward of the main path up to the classifier, for the last input
+    /// shape (see `EvaluationGraph`); it reloads the weights by itself after they change.
+    private var evaluationGraph: EvaluationGraph?
+
+    /// Whether evaluation-mode forwards run the fused graph (the default) or the layers one by one.
+    /// Both give the same logits; the layer path is kept as the graph's test oracle.
+    public var usesEvaluationGraph = true
+
+    /// Builds the evaluation graph for images of `shape`.
+    private func makeEvaluationGraph(inputShape shape: [Int]) -> EvaluationGraph {
+        let graph = EvaluationGraph(inputShape: shape)
+        guard let conv = stem.layers[0] as? Conv2d, let norm = stem.layers[1] as? BatchNorm2d else {
+            preconditionFailure("the stem starts with a convolution and a batch norm")
+        }
+        var x = graph.convolution(conv, norm: norm, graph.input, relu: true)
+        for block in stages.joined() { x = block.appendEvaluation(to: graph, x) }
+        x = head.appendEvaluation(to: graph, pyramid.appendEvaluation(to: graph, x))
+        graph.setOutput(x)
+        return graph
+    }
+
     /// Training mode (batch statistics, dropout, auxiliary head) or evaluation mode.
     public var isTraining: Bool = true {
         didSet {
@@ -103,6 +124,11 @@ public final class PSPNetMini {
         precondition(h % 8 == 0 && w % 8 == 0, "PSPNet-mini needs H and W multiples of 8, got \(h)x\(w)")
         head.resize(height: h, width: w)
         aux.resize(height: h, width: w)
+        if !isTraining && usesEvaluationGraph {
+            if evaluationGraph?.inputShape != x.shape { evaluationGraph = makeEvaluationGraph(inputShape: x.shape) }
+            guard let graph = evaluationGraph else { preconditionFailure("no evaluation graph") }
+            return (head.upsampleLogits(graph.run(x)), nil)
+        }
         var features = stem.forward(x)
         var auxLogits: Tensor?
         for (s, blocks) in stages.enumerated() {

@@ -47,6 +47,19 @@ public final class PyramidPooling: Layer {
         return ChannelConcat.forward([x] + zip(stages, upsamplers).map { $1.forward($0.forward(x)) })
     }
 
+    /// Appends the module's evaluation-mode forward to `graph` (pool, conv+BN+ReLU, upsample per bin;
+    /// the concatenation after the input).
+    func appendEvaluation(to graph: EvaluationGraph, _ x: EvaluationGraph.Value) -> EvaluationGraph.Value {
+        let dims = graph.shape(of: x)
+        let branches = stages.map { stage -> EvaluationGraph.Value in
+            guard let pool = stage.layers[0] as? AdaptiveAvgPool2d, let conv = stage.layers[1] as? Conv2d,
+                  let norm = stage.layers[2] as? BatchNorm2d else { preconditionFailure("pyramid stage layout changed") }
+            let pooled = graph.adaptiveAveragePool(x, bins: pool.outputSize)
+            return graph.bilinearUpsample(graph.convolution(conv, norm: norm, pooled, relu: true), height: dims[2], width: dims[3])
+        }
+        return graph.concat([x] + branches)
+    }
+
     public func backward(_ dy: Tensor) -> Tensor {
         let width = (dy.shape[1] - inChannels) / stages.count
         let parts = ChannelConcat.backward(dy, channels: [inChannels] + stages.map { _ in width })

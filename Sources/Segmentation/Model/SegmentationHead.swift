@@ -45,6 +45,18 @@ public final class SegmentationHead: Layer {
         return upsample.forward(body.forward(x))
     }
 
+    /// Appends the head's evaluation-mode body to `graph`: conv+BN+ReLU (dropout is the identity),
+    /// then the classifier; the logits are at the input's resolution (see `upsampleLogits`).
+    func appendEvaluation(to graph: EvaluationGraph, _ x: EvaluationGraph.Value) -> EvaluationGraph.Value {
+        graph.convolution(classifier, norm: nil, graph.convolution(conv, norm: norm, x, relu: true), relu: false)
+    }
+
+    /// The classifier's logits resized to the size set by `resize`.
+    func upsampleLogits(_ logits: Tensor) -> Tensor {
+        guard let upsample else { preconditionFailure("SegmentationHead.upsampleLogits before resize") }
+        return upsample.forward(logits)
+    }
+
     public func backward(_ dy: Tensor) -> Tensor {
         guard let upsample else { preconditionFailure("SegmentationHead.backward before forward") }
         return body.backward(upsample.backward(dy))

@@ -93,6 +93,22 @@ struct SweepRunnerTests {
         #expect(try Self.snapshot(store, sweep: "tiny") == Self.snapshot(reference, sweep: "tiny"))
     }
 
+    @Test("a job killed after its final checkpoint but before 'done' is finished on the next run, rows unchanged")
+    func killedAtTheEnd() throws {
+        let spec = try SpecParser.parse(Self.tinyYAML, file: "tiny.yaml")
+        let store = try ResultsStore(path: try Self.temporaryDatabase().path)
+        try Self.run(spec, store: store, workers: 2)
+        let finished = try Self.snapshot(store, sweep: "tiny")
+        // The state a kill between the final checkpoint file and the 'done' row leaves: the rows and
+        // the file are written, the job is not done.
+        for j in try store.jobSummaries(JobFilter(sweep: "tiny")) {
+            try store.record(job: try #require(j.job.id), steps: [], evaluations: [], status: .interrupted)
+        }
+        #expect(try Self.snapshot(store, sweep: "tiny").status.values.allSatisfy { $0 == "interrupted" })
+        try Self.run(spec, store: store, workers: 1)
+        #expect(try Self.snapshot(store, sweep: "tiny") == finished)
+    }
+
     @Test("planning is idempotent; a changed file under the same name is refused")
     func planning() throws {
         let store = try ResultsStore(path: try Self.temporaryDatabase().path)

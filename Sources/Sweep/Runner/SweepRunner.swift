@@ -103,7 +103,9 @@ public final class SweepRunner: Sendable {
                 let evaluation = trainer.evaluate()
                 evaluations.append(evaluation)
                 if trainer.isFinished {
-                    // The job is done in the same transaction as its final evaluation.
+                    // Rows first (the final evaluation among them), then the file, then done: a
+                    // kill between any two leaves rows no checkpoint has run ahead of.
+                    try flush()
                     try trainer.saveCheckpoint(to: checkpoint)
                     try flush(status: .done, checkpointIteration: trainer.iteration)
                     onProgress(.finished(worker: worker, job: key, status: .done, miou: evaluation.meanIoU, error: nil))
@@ -119,7 +121,9 @@ public final class SweepRunner: Sendable {
                 try flush()
             }
         }
-        // Restored from a final checkpoint whose job was never marked done (killed in between).
+        // Restored from a final checkpoint whose job was never marked done (killed in between): its
+        // rows are in place (they are written before the file); evaluating again gives the same
+        // numbers, and the evaluation row is replaced, not duplicated.
         let evaluation = trainer.evaluate()
         evaluations.append(evaluation)
         try flush(status: .done, checkpointIteration: trainer.iteration)

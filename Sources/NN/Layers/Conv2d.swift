@@ -91,8 +91,14 @@ public final class Conv2d: Layer {
 
     /// dy: [N, outC, outH, outW] -> dx: [N, inC, H, W]; adds into weight.grad and bias.grad.
     public func backward(_ dy: Tensor) -> Tensor {
-        accumulateParameterGradients(dy)
-        return inputGradient(dy)
+        guard backend == .primitives else {
+            accumulateParameterGradients(dy)
+            return inputGradient(dy)
+        }
+        guard let dx = primitivesBackward(dy, inputGradient: true, parameterGradients: true) else {
+            preconditionFailure("Conv2d.backward: no input gradient")
+        }
+        return dx
     }
 
     /// The input of the last forward, checked against `dy`'s shape.
@@ -107,47 +113,66 @@ public final class Conv2d: Layer {
     /// Backward-weights: adds dL/dW (and dL/db) for the last forward's input into the gradients.
     /// The first layer of a network calls only this (its input needs no gradient).
     public func accumulateParameterGradients(_ dy: Tensor) {
-        let span = KernelProfiler.begin(.convolutionBackwardWeights); defer { span.end() }
-        let x = cachedInput(matching: dy)
-        guard backend == .primitives else { return accumulateParameterGradientsIm2col(dy, input: x) }
-        Compute.prepareThread()
-        let plan = plan(for: x.shape)
-        if weightGradientScratch.count != weight.grad.count {
-            weightGradientScratch = [Float](repeating: 0, count: weight.grad.count)
-            biasGradientScratch = [Float](repeating: 0, count: geometry.outChannels)
+        guard backend == .primitives else {
+            let span = KernelProfiler.begin(.convolutionBackwardWeights); defer { span.end() }
+            return accumulateParameterGradientsIm2col(dy, input: cachedInput(matching: dy))
         }
-        x.data.withUnsafeBufferPointer { xp in
-            dy.data.withUnsafeBufferPointer { dyp in
-                weightGradientScratch.withUnsafeMutableBufferPointer { dw in
-                    biasGradientScratch.withUnsafeMutableBufferPointer { db in
-                        plan.backwardWeights(x: xp.start, dy: dyp.start, dWeights: dw.start, dBias: bias == nil ? nil : db.start)
-                    }
-                }
-            }
-        }
-        weight.grad.data.withUnsafeMutableBufferPointer { g in
-            weightGradientScratch.withUnsafeBufferPointer { s in for i in 0..<g.count { g[i] += s[i] } }
-        }
-        if let bias {
-            for i in 0..<geometry.outChannels { bias.grad.data[i] += biasGradientScratch[i] }
-        }
+        _ = primitivesBackward(dy, inputGradient: false, parameterGradients: true)
     }
 
     /// Backward-data: dL/dx for the last forward's input.
     public func inputGradient(_ dy: Tensor) -> Tensor {
-        let span = KernelProfiler.begin(.convolutionBackwardData); defer { span.end() }
+        guard backend == .primitives else {
+            let span = KernelProfiler.begin(.convolutionBackwardData); defer { span.end() }
+            return inputGradientIm2col(dy, input: cachedInput(matching: dy))
+        }
+        guard let dx = primitivesBackward(dy, inputGradient: true, parameterGradients: false) else {
+            preconditionFailure("Conv2d.inputGradient: no input gradient")
+        }
+        return dx
+    }
+
+    /// Both backward passes by the primitives, sharing dy's reorder: returns dx when asked and adds
+    /// dW and db into the gradients when asked.
+    private func primitivesBackward(_ dy: Tensor, inputGradient: Bool, parameterGradients: Bool) -> Tensor? {
+        // The primitives and reorders inside charge themselves; the rest goes to the main pass.
+        let span = KernelProfiler.begin(inputGradient ? .convolutionBackwardData : .convolutionBackwardWeights)
+        defer { span.end() }
         let x = cachedInput(matching: dy)
-        guard backend == .primitives else { return inputGradientIm2col(dy, input: x) }
         Compute.prepareThread()
-        var dx = Tensor(uninitializedShape: x.shape)
         let plan = plan(for: x.shape)
-        dy.data.withUnsafeBufferPointer { dyp in
-            weight.value.data.withUnsafeBufferPointer { wp in
-                dx.data.withUnsafeMutableBufferPointer { dxp in
-                    plan.backwardData(dy: dyp.start, weights: wp.start, dx: dxp.start)
+        if parameterGradients && weightGradientScratch.count != weight.grad.count {
+            weightGradientScratch = [Float](repeating: 0, count: weight.grad.count)
+            biasGradientScratch = [Float](repeating: 0, count: geometry.outChannels)
+        }
+        var dx = inputGradient ? Tensor(uninitializedShape: x.shape) : Tensor(shape: [0])
+        x.data.withUnsafeBufferPointer { xp in
+            dy.data.withUnsafeBufferPointer { dyp in
+                weight.value.data.withUnsafeBufferPointer { wp in
+                    dx.data.withUnsafeMutableBufferPointer { dxp in
+                        weightGradientScratch.withUnsafeMutableBufferPointer { dw in
+                            biasGradientScratch.withUnsafeMutableBufferPointer { db in
+                                plan.backward(x: xp.start, dy: dyp.start, weights: wp.start,
+                                              dx: inputGradient ? dxp.start : nil,
+                                              dWeights: parameterGradients ? dw.start : nil,
+                                              dBias: parameterGradients && bias != nil ? db.start : nil)
+                            }
+                        }
+                    }
                 }
             }
         }
-        return dx
+        if parameterGradients {
+            let span = KernelProfiler.begin(.convolutionBackwardWeights); defer { span.end() }
+            weight.grad.data.withUnsafeMutableBufferPointer { g in
+                weightGradientScratch.withUnsafeBufferPointer { s in
+                    Vectorized.update(g.start, with: s.start, count: g.count, { $0 + $1 }, { $0 + $1 })
+                }
+            }
+            if let bias {
+                for i in 0..<geometry.outChannels { bias.grad.data[i] += biasGradientScratch[i] }
+            }
+        }
+        return inputGradient ? dx : nil
     }
 }

@@ -5,8 +5,11 @@ import CDNNL
 /// caller's NCHW/OIHW buffers.
 ///
 /// Measured on the PSPNet-mini shapes (BENCHMARKS.md) at about 2.4x im2col + sgemm, reorders included.
-/// Activations in oneDNN's layout live in the thread's `ScratchArena` (slot 0: the primitive's main
-/// input, slot 1: its main output) only while the primitive runs; weights in its layout are owned.
+/// The forward's input in oneDNN's layout is owned by the plan and kept for backward-weights (one
+/// reorder of x per step, not two); backward reorders dy once for both backward primitives when they
+/// want the same layout. Other activations in oneDNN's layout live in the thread's `ScratchArena`
+/// (slot 0: dy, slot 1: a primitive's output or backward-weights' own dy, slot 2: backward-weights'
+/// own x) only while the primitives run; weights in their layouts are owned.
 final class ConvolutionPlan {
     let geometry: ConvGeometry
     let inputShape: [Int]
@@ -78,7 +81,7 @@ final class ConvolutionPlan {
         defer { [forwardPD, dataPD, weightsPD].forEach { dnnl_primitive_desc_destroy($0) } }
 
         forwardPrimitive = DNNL.Primitive(forwardPD)
-        forwardSource = DNNL.Operand(plain: plainSource, chosen: chosen(forwardPD, dnnl_query_src_md), toInner: true, slot: 0)
+        forwardSource = DNNL.Operand(plain: plainSource, chosen: chosen(forwardPD, dnnl_query_src_md), toInner: true, slot: nil)
         forwardWeights = DNNL.Operand(plain: plainWeights, chosen: chosen(forwardPD, dnnl_query_weights_md), toInner: true, slot: nil)
         forwardDestination = DNNL.Operand(plain: plainDestination, chosen: chosen(forwardPD, dnnl_query_dst_md), toInner: false, slot: 1)
         dataPrimitive = DNNL.Primitive(dataPD)
@@ -86,17 +89,27 @@ final class ConvolutionPlan {
         dataWeights = DNNL.Operand(plain: plainWeights, chosen: chosen(dataPD, dnnl_query_weights_md), toInner: true, slot: nil)
         dataDiffSource = DNNL.Operand(plain: plainSource, chosen: chosen(dataPD, dnnl_query_diff_src_md), toInner: false, slot: 1)
         weightsPrimitive = DNNL.Primitive(weightsPD)
-        weightsSource = DNNL.Operand(plain: plainSource, chosen: chosen(weightsPD, dnnl_query_src_md), toInner: true, slot: 0)
+        weightsSource = DNNL.Operand(plain: plainSource, chosen: chosen(weightsPD, dnnl_query_src_md), toInner: true, slot: 2)
         weightsDiffDestination = DNNL.Operand(plain: plainDestination, chosen: chosen(weightsPD, dnnl_query_diff_dst_md), toInner: true, slot: 1)
         weightsDiffWeights = DNNL.Operand(plain: plainWeights, chosen: chosen(weightsPD, dnnl_query_diff_weights_md), toInner: false, slot: nil)
         self.bias = bias ? DNNL.Memory(plainBias, allocate: false) : nil
         diffBias = bias ? DNNL.Memory(plainBias, allocate: false) : nil
+        sharesSource = DNNL.same(forwardSource.memory.descriptor, weightsSource.memory.descriptor)
+        sharesDiffDestination = DNNL.same(dataDiffDestination.memory.descriptor, weightsDiffDestination.memory.descriptor)
     }
+
+    /// Whether backward-weights reads x in the forward's layout (then it reuses the forward's copy).
+    private let sharesSource: Bool
+    /// Whether both backward primitives read dy in one layout (then it is reordered once).
+    private let sharesDiffDestination: Bool
+    /// Whether the forward's copy of x is in place (a forward ran since the plan was made).
+    private var hasForwardSource = false
 
     /// y [N, outC, outH, outW] = conv(x [N, inC, H, W], W [outC, inC, k, k]) + b [outC]
     func forward(x: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias b: UnsafePointer<Float>?,
                  y: UnsafeMutablePointer<Float>) {
         forwardSource.load(x, on: stream)
+        hasForwardSource = true
         forwardWeights.load(weights, on: stream)
         forwardDestination.target(y)
         var args: [(Int32, DNNL.Memory)] = [
@@ -112,34 +125,54 @@ final class ConvolutionPlan {
         stream.wait()
     }
 
-    /// dx [N, inC, H, W] = the input gradient for dy [N, outC, outH, outW] (overwrites dx).
-    func backwardData(dy: UnsafePointer<Float>, weights: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
-        dataDiffDestination.load(dy, on: stream)
-        dataWeights.load(weights, on: stream)
-        dataDiffSource.target(dx)
-        dataPrimitive.execute(on: stream, [
-            (AUXSWEEP_ARG_DIFF_DST, dataDiffDestination.memory), (AUXSWEEP_ARG_WEIGHTS, dataWeights.memory),
-            (AUXSWEEP_ARG_DIFF_SRC, dataDiffSource.memory),
-        ])
-        dataDiffSource.store(on: stream)
-        stream.wait()
-    }
-
-    /// dW [outC, inC, k, k] and db [outC] for input x and dy (overwrites dW and db).
-    func backwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dWeights: UnsafeMutablePointer<Float>,
-                         dBias: UnsafeMutablePointer<Float>?) {
-        weightsSource.load(x, on: stream)
-        weightsDiffDestination.load(dy, on: stream)
+    /// The backward pass for the last forward's input x and dy [N, outC, outH, outW]: dx [N, inC, H, W]
+    /// when `dx` is given (overwritten); dW [outC, inC, k, k] and db [outC] when `dWeights` is given
+    /// (overwritten).
+    func backward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+                  dx: UnsafeMutablePointer<Float>?, dWeights: UnsafeMutablePointer<Float>?,
+                  dBias: UnsafeMutablePointer<Float>?) {
+        let shareDy = dx != nil && dWeights != nil && sharesDiffDestination
+        if let dx {
+            dataDiffDestination.load(dy, on: stream)
+            dataWeights.load(weights, on: stream)
+            dataDiffSource.target(dx)
+            let span = KernelProfiler.begin(.convolutionBackwardData)
+            dataPrimitive.execute(on: stream, [
+                (AUXSWEEP_ARG_DIFF_DST, dataDiffDestination.memory), (AUXSWEEP_ARG_WEIGHTS, dataWeights.memory),
+                (AUXSWEEP_ARG_DIFF_SRC, dataDiffSource.memory),
+            ])
+            stream.wait()
+            span.end()
+            dataDiffSource.store(on: stream)
+        }
+        guard let dWeights else { return stream.wait() }
+        let source: DNNL.Memory
+        if sharesSource && hasForwardSource && forwardSource.inner != nil {
+            source = forwardSource.memory
+        } else {
+            weightsSource.load(x, on: stream)
+            source = weightsSource.memory
+        }
+        let diffDestination: DNNL.Memory
+        if shareDy {
+            diffDestination = dataDiffDestination.memory
+        } else {
+            weightsDiffDestination.load(dy, on: stream)
+            diffDestination = weightsDiffDestination.memory
+        }
         weightsDiffWeights.target(dWeights)
         var args: [(Int32, DNNL.Memory)] = [
-            (AUXSWEEP_ARG_SRC, weightsSource.memory), (AUXSWEEP_ARG_DIFF_DST, weightsDiffDestination.memory),
+            (AUXSWEEP_ARG_SRC, source), (AUXSWEEP_ARG_DIFF_DST, diffDestination),
             (AUXSWEEP_ARG_DIFF_WEIGHTS, weightsDiffWeights.memory),
         ]
         if let diffBias, let dBias {
             diffBias.point(at: dBias)
             args.append((AUXSWEEP_ARG_DIFF_BIAS, diffBias))
         }
+        let span = KernelProfiler.begin(.convolutionBackwardWeights)
         weightsPrimitive.execute(on: stream, args)
+        stream.wait()
+        span.end()
         weightsDiffWeights.store(on: stream)
         stream.wait()
     }

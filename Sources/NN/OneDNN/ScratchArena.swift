@@ -3,10 +3,10 @@ import Foundation
 
 /// Per-thread scratch buffers for the activations a convolution holds in oneDNN's layout only while
 /// it runs (reordered input, output before its reorder back): every convolution on a thread shares
-/// them, so a job's memory holds two activation-sized buffers instead of several per convolution.
+/// them, so a job's memory holds three activation-sized buffers instead of several per convolution.
 final class ScratchArena {
-    /// Slot 0 holds a primitive's main input, slot 1 its main output.
-    static let slotCount = 2
+    /// What each slot holds is the user's convention (see `ConvolutionPlan`).
+    static let slotCount = 3
     private var buffers: [UnsafeMutableRawPointer?] = Array(repeating: nil, count: slotCount)
     private var sizes = [Int](repeating: 0, count: slotCount)
 

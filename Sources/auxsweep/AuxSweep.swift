@@ -1,4 +1,6 @@
 import ArgumentParser
+import CDNNL
+import Foundation
 
 /// The `auxsweep` command: how much weight should the deep-supervision (auxiliary) loss get?
 @main
@@ -13,4 +15,14 @@ struct AuxSweep: ParsableCommand {
         subcommands: [Run.self, Status.self, Query.self, Report.self, Train.self, Predict.self, Grad.self, Bench.self,
                       DataCommand.self, BenchKernels.self, CoreDemo.self]
     )
+
+    /// Checks the CPU (this file is built for the baseline; the numeric core for AVX2 + FMA), then
+    /// parses and runs the command.
+    static func main() {
+        guard auxsweep_cpu_has_avx2_fma() != 0 else {
+            FileHandle.standardError.write(Data("auxsweep: this build needs an x86-64 CPU with AVX2 and FMA (x86-64-v3)\n".utf8))
+            Foundation.exit(1)
+        }
+        main(nil)
+    }
 }

@@ -82,4 +82,22 @@ struct BatchNorm2dTests {
         check.run(training ? "bn_train" : "bn_eval", tensors: [try f.tensor("x"), bn.weight.value, bn.bias.value],
                   names: ["x", "weight", "bias"])
     }
+
+    @Test("a fused ReLU gives exactly BatchNorm2d then ReLU, forward and backward", arguments: [true, false])
+    func fusedReLU(training: Bool) {
+        let x = randomTensor([3, 5, 4, 7], seed: 31), dy = randomTensor([3, 5, 4, 7], seed: 32)
+        let fused = BatchNorm2d(channels: 5, fusedReLU: true), plain = BatchNorm2d(channels: 5), relu = ReLU()
+        for bn in [fused, plain] {
+            bn.weight.value = randomTensor([5], seed: 33)
+            bn.bias.value = randomTensor([5], seed: 34)
+            bn.runningVar.data = [0.5, 1, 1.5, 2, 2.5]
+            bn.isTraining = training
+        }
+        let y = fused.forward(x)
+        #expect(y == relu.forward(plain.forward(x)))
+        #expect(y.data.contains(0) && y.data.allSatisfy { $0 >= 0 })
+        #expect(fused.backward(dy) == plain.backward(relu.backward(dy)))
+        #expect(fused.weight.grad == plain.weight.grad && fused.bias.grad == plain.bias.grad)
+        #expect(fused.runningMean == plain.runningMean && fused.runningVar == plain.runningVar)
+    }
 }

@@ -63,23 +63,101 @@ enum Vectorized {
     }
 
     /// Batch norm's element-wise step: xhat = (x - mean) * invStd (stored when `xhat` is given) and
-    /// y = gamma * xhat + beta.
+    /// y = gamma * xhat + beta, or max(that, 0) with `relu` (NaN stays NaN, as `ReLU` keeps it).
     @inline(__always)
     static func normalize(_ x: UnsafePointer<Float>, mean: Float, invStd: Float, gamma: Float, beta: Float,
-                          xhat: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>, count: Int) {
+                          xhat: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>, count: Int, relu: Bool) {
         var i = 0
         let xs = UnsafeRawPointer(x), ys = UnsafeMutableRawPointer(y)
         let vm = Chunk(repeating: mean), vi = Chunk(repeating: invStd), vg = Chunk(repeating: gamma), vb = Chunk(repeating: beta)
+        let zero = Chunk(repeating: 0)
         while i + 16 <= count {
             let h = (xs.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self) - vm) * vi
             if let xhat { UnsafeMutableRawPointer(xhat).storeBytes(of: h, toByteOffset: i * 4, as: Chunk.self) }
-            ys.storeBytes(of: h * vg + vb, toByteOffset: i * 4, as: Chunk.self)
+            var v = h * vg + vb
+            if relu { v.replace(with: zero, where: v .< zero) }
+            ys.storeBytes(of: v, toByteOffset: i * 4, as: Chunk.self)
             i += 16
         }
         while i < count {
             let h = (x[i] - mean) * invStd
             xhat?[i] = h
-            y[i] = h * gamma + beta
+            let v = h * gamma + beta
+            y[i] = relu && v < 0 ? 0 : v
+            i += 1
+        }
+    }
+
+    /// (sum of g[i], sum of g[i] * h[i]) with g = dy, or dy where `positiveIn` > 0 and 0 elsewhere
+    /// (a fused ReLU's mask); each accumulated as `sum` and `dot` accumulate.
+    @inline(__always)
+    static func sumAndDot(_ dy: UnsafePointer<Float>, _ h: UnsafePointer<Float>, positiveIn mask: UnsafePointer<Float>?,
+                          count: Int) -> (Double, Double) {
+        var accSum = Chunk(repeating: 0), accDot = Chunk(repeating: 0)
+        var i = 0
+        let d = UnsafeRawPointer(dy), hs = UnsafeRawPointer(h)
+        let zero = Chunk(repeating: 0)
+        while i + 16 <= count {
+            var g = d.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self)
+            if let mask { g.replace(with: zero, where: .!(UnsafeRawPointer(mask).loadUnaligned(fromByteOffset: i * 4, as: Chunk.self) .> zero)) }
+            accSum += g
+            accDot += g * hs.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self)
+            i += 16
+        }
+        var sum = 0.0, dot = 0.0
+        for lane in 0..<16 { sum += Double(accSum[lane]); dot += Double(accDot[lane]) }
+        while i < count {
+            let g = mask.map { $0[i] > 0 ? dy[i] : 0 } ?? dy[i]
+            sum += Double(g)
+            dot += Double(g) * Double(h[i])
+            i += 1
+        }
+        return (sum, dot)
+    }
+
+    /// Batch norm's input gradient: dx = scale * (g - meanDy - h * meanDyXhat) after a training
+    /// forward, scale * g after an evaluation one (`meanDy` nil); g is dy masked as in `sumAndDot`.
+    @inline(__always)
+    static func batchNormBackward(_ dy: UnsafePointer<Float>, xhat h: UnsafePointer<Float>, positiveIn mask: UnsafePointer<Float>?,
+                                  into dx: UnsafeMutablePointer<Float>, count: Int, scale: Float, meanDy: Float?, meanDyXhat: Float) {
+        var i = 0
+        let d = UnsafeRawPointer(dy), hs = UnsafeRawPointer(h), out = UnsafeMutableRawPointer(dx)
+        let zero = Chunk(repeating: 0), vs = Chunk(repeating: scale)
+        let vmd = Chunk(repeating: meanDy ?? 0), vmh = Chunk(repeating: meanDyXhat)
+        while i + 16 <= count {
+            var g = d.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self)
+            if let mask { g.replace(with: zero, where: .!(UnsafeRawPointer(mask).loadUnaligned(fromByteOffset: i * 4, as: Chunk.self) .> zero)) }
+            let v = meanDy == nil ? vs * g : vs * (g - vmd - hs.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self) * vmh)
+            out.storeBytes(of: v, toByteOffset: i * 4, as: Chunk.self)
+            i += 16
+        }
+        while i < count {
+            let g = mask.map { $0[i] > 0 ? dy[i] : 0 } ?? dy[i]
+            dx[i] = meanDy.map { scale * (g - $0 - h[i] * meanDyXhat) } ?? scale * g
+            i += 1
+        }
+    }
+
+    /// One SGD-with-momentum update of `count` parameters, as `SGD.step` documents:
+    /// d = g + weightDecay * v;  b = d (first step) or momentum * b + d;  v -= lr * b.
+    @inline(__always)
+    static func sgdStep(value v: UnsafeMutablePointer<Float>, grad g: UnsafePointer<Float>, buffer b: UnsafeMutablePointer<Float>,
+                        count: Int, lr: Float, momentum: Float, weightDecay: Float, first: Bool) {
+        var i = 0
+        let vs = UnsafeMutableRawPointer(v), gs = UnsafeRawPointer(g), bs = UnsafeMutableRawPointer(b)
+        let vlr = Chunk(repeating: lr), vm = Chunk(repeating: momentum), vwd = Chunk(repeating: weightDecay)
+        while i + 16 <= count {
+            let value = vs.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self)
+            let d = gs.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self) + vwd * value
+            let buffer = first ? d : vm * bs.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self) + d
+            bs.storeBytes(of: buffer, toByteOffset: i * 4, as: Chunk.self)
+            vs.storeBytes(of: value - vlr * buffer, toByteOffset: i * 4, as: Chunk.self)
+            i += 16
+        }
+        while i < count {
+            let d = g[i] + weightDecay * v[i]
+            b[i] = first ? d : momentum * b[i] + d
+            v[i] -= lr * b[i]
             i += 1
         }
     }
@@ -198,6 +276,38 @@ extension Vectorized {
         var result = (y * Chunk(repeating: 2)) * scale
         result.replace(with: 0, where: underflow)
         result.replace(with: .infinity, where: overflow)
+        return result
+    }
+
+    /// The natural logarithm in every lane: Cephes' single-precision `logf` (x = m * 2^e with m in
+    /// [sqrt(1/2), sqrt(2)), a degree-9 polynomial in m - 1), within 2 ulp for positive normal x.
+    /// 0 gives -inf, +inf gives +inf, negative lanes and NaN give NaN.
+    @inline(__always)
+    static func log(_ v: Chunk) -> Chunk {
+        let bits = unsafeBitCast(v, to: SIMD16<Int32>.self)
+        var e = Chunk((bits &>> 23) & SIMD16<Int32>(repeating: 0xff)) - Chunk(repeating: 126)
+        var m = unsafeBitCast((bits & SIMD16<Int32>(repeating: Int32(bitPattern: 0x807f_ffff)))
+                                  | SIMD16<Int32>(repeating: 0x3f00_0000), to: Chunk.self)   // in [0.5, 1)
+        let small = m .< Chunk(repeating: 0.707106781186547524)
+        e.replace(with: e - Chunk(repeating: 1), where: small)
+        m = m.replacing(with: m + m, where: small) - Chunk(repeating: 1)
+        let z = m * m
+        var p = Chunk(repeating: 7.0376836292e-2)
+        p = p * m - Chunk(repeating: 1.1514610310e-1)
+        p = p * m + Chunk(repeating: 1.1676998740e-1)
+        p = p * m - Chunk(repeating: 1.2420140846e-1)
+        p = p * m + Chunk(repeating: 1.4249322787e-1)
+        p = p * m - Chunk(repeating: 1.6668057665e-1)
+        p = p * m + Chunk(repeating: 2.0000714765e-1)
+        p = p * m - Chunk(repeating: 2.4999993993e-1)
+        p = p * m + Chunk(repeating: 3.3333331174e-1)
+        var y = p * m * z
+        y += Chunk(repeating: -2.12194440e-4) * e
+        y += Chunk(repeating: -0.5) * z
+        var result = m + y + Chunk(repeating: 0.693359375) * e
+        result.replace(with: -.infinity, where: v .== Chunk(repeating: 0))
+        result.replace(with: .infinity, where: v .== Chunk(repeating: .infinity))
+        result.replace(with: .nan, where: .!(v .>= Chunk(repeating: 0)))
         return result
     }
 

@@ -90,7 +90,8 @@ public final class EvaluationGraph {
         return (v, slots[v.index])
     }
 
-    /// conv(x), then (when given) the evaluation-mode batch norm, the sum with `residual` and ReLU.
+    /// conv(x), then (when given) the evaluation-mode batch norm, the sum with `residual` and ReLU
+    /// (also when the batch norm has its ReLU fused).
     ///
     /// The sum accumulates into the residual's buffer (oneDNN's sum post-op), so the result takes it
     /// over: `residual` is consumed and no later step may read it.
@@ -99,7 +100,8 @@ public final class EvaluationGraph {
         let inputDims = slot(x).dims
         let g = conv.geometry
         let outputDims = [inputDims[0], g.outChannels, g.outputSize(inputDims[2]), g.outputSize(inputDims[3])]
-        let fused = FusedConvolution(convolution: conv, norm: norm, input: inputDims, accumulates: residual != nil, relu: relu)
+        let fused = FusedConvolution(convolution: conv, norm: norm, input: inputDims, accumulates: residual != nil,
+                                     relu: relu || norm?.fusedReLU == true)
         convolutions.append(fused)
         let source = slots[converted(x, to: fused.sourceDescriptor).index].memory
         let result: Value

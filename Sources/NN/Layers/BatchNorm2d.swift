@@ -6,8 +6,12 @@
 /// Backward (training), per channel over its m = N*H*W values, with xhat the normalised input:
 ///   dgamma += sum(dy * xhat);  dbeta += sum(dy);
 ///   dx = gamma * invstd / m * (m * dy - sum(dy) - xhat * sum(dy * xhat)).
+/// With `fusedReLU` the layer is BatchNorm2d followed by ReLU in one pass each way (the same values
+/// as the two layers: max(y, 0) forward, dy masked where that output is not positive backward).
 public final class BatchNorm2d: Layer {
     public let channels: Int
+    /// Whether a ReLU follows in the same pass.
+    public let fusedReLU: Bool
     public let eps: Float
     public let momentum: Float
     /// gamma: [C], initialised to 1.
@@ -30,13 +34,16 @@ public final class BatchNorm2d: Layer {
     /// evaluation recomputes it from the input when backward asks) and 1/sqrt(var + eps) per channel.
     private var input: Tensor?
     private var xhat: Tensor?
+    /// The output of the last forward, when the ReLU is fused (its mask gates dy).
+    private var output: Tensor?
     private var mean: [Float] = []
     private var invStd: [Float] = []
     private var forwardWasTraining = true
 
-    public init(channels: Int, eps: Float = 1e-5, momentum: Float = 0.1) {
+    public init(channels: Int, eps: Float = 1e-5, momentum: Float = 0.1, fusedReLU: Bool = false) {
         precondition(channels > 0, "BatchNorm2d needs at least one channel")
         self.channels = channels
+        self.fusedReLU = fusedReLU
         self.eps = eps
         self.momentum = momentum
         weight = Parameter(Tensor(shape: [channels], repeating: 1))
@@ -83,10 +90,10 @@ public final class BatchNorm2d: Layer {
                             // xhat = (x - mean) * inv;  y = gamma * xhat + beta
                             if isTraining {
                                 Vectorized.normalize(xp.start + o, mean: mu, invStd: inv, gamma: gamma, beta: beta,
-                                                     xhat: hp.start + o, y: yp.start + o, count: plane)
+                                                     xhat: hp.start + o, y: yp.start + o, count: plane, relu: fusedReLU)
                             } else {
                                 Vectorized.normalize(xp.start + o, mean: mu, invStd: inv, gamma: gamma, beta: beta,
-                                                     xhat: nil, y: yp.start + o, count: plane)
+                                                     xhat: nil, y: yp.start + o, count: plane, relu: fusedReLU)
                             }
                         }
                     }
@@ -95,6 +102,7 @@ public final class BatchNorm2d: Layer {
         }
         input = x
         self.xhat = isTraining ? xhat : nil
+        output = fusedReLU ? y : nil
         forwardWasTraining = isTraining
         return y
     }
@@ -108,26 +116,29 @@ public final class BatchNorm2d: Layer {
         let plane = h * w, m = n * plane
         let xhat = self.xhat ?? normalizedInput(input)
         var dx = Tensor(uninitializedShape: dy.shape)
+        // Without a fused ReLU the mask is dy itself: "dy where dy" is dy (the kernels skip it).
+        let mask = output ?? dy
         dy.data.withUnsafeBufferPointer { dyp in
             xhat.data.withUnsafeBufferPointer { hp in
-                dx.data.withUnsafeMutableBufferPointer { dxp in
-                    for ch in 0..<c {
-                        let planes = (0..<n).map { i in (i * c + ch) * plane }
-                        let sumDy = planes.reduce(0.0) { $0 + Vectorized.sum(dyp.start + $1, count: plane) }
-                        let sumDyXhat = planes.reduce(0.0) { $0 + Vectorized.dot(dyp.start + $1, hp.start + $1, count: plane) }
-                        weight.grad.data[ch] += Float(sumDyXhat)
-                        bias.grad.data[ch] += Float(sumDy)
-                        let scale = weight.value.data[ch] * invStd[ch]
-                        let meanDy = Float(sumDy / Double(m)), meanDyXhat = Float(sumDyXhat / Double(m))
-                        for o in planes {
-                            if forwardWasTraining {
-                                // dx = scale * (dy - mean(dy) - xhat * mean(dy * xhat))
-                                Vectorized.map(dyp.start + o, hp.start + o, into: dxp.start + o, count: plane,
-                                               { g, h in scale * (g - meanDy - h * meanDyXhat) },
-                                               { g, h in scale * (g - meanDy - h * meanDyXhat) })
-                            } else {
-                                Vectorized.map(dyp.start + o, hp.start + o, into: dxp.start + o, count: plane,
-                                               { g, _ in scale * g }, { g, _ in scale * g })
+                mask.data.withUnsafeBufferPointer { mp in
+                    dx.data.withUnsafeMutableBufferPointer { dxp in
+                        for ch in 0..<c {
+                            let planes = (0..<n).map { i in (i * c + ch) * plane }
+                            var sumDy = 0.0, sumDyXhat = 0.0
+                            for o in planes {
+                                let (s, d) = Vectorized.sumAndDot(dyp.start + o, hp.start + o, positiveIn: fusedReLU ? mp.start + o : nil,
+                                                                  count: plane)
+                                sumDy += s
+                                sumDyXhat += d
+                            }
+                            weight.grad.data[ch] += Float(sumDyXhat)
+                            bias.grad.data[ch] += Float(sumDy)
+                            let scale = weight.value.data[ch] * invStd[ch]
+                            let meanDy = Float(sumDy / Double(m)), meanDyXhat = Float(sumDyXhat / Double(m))
+                            for o in planes {
+                                Vectorized.batchNormBackward(dyp.start + o, xhat: hp.start + o, positiveIn: fusedReLU ? mp.start + o : nil,
+                                                             into: dxp.start + o, count: plane, scale: scale,
+                                                             meanDy: forwardWasTraining ? meanDy : nil, meanDyXhat: meanDyXhat)
                             }
                         }
                     }

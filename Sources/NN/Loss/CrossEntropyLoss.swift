@@ -23,38 +23,47 @@ public final class CrossEntropyLoss {
         let (n, c, h, w) = logits.nchw
         let plane = h * w
         precondition(labels.count == n * plane, "CrossEntropyLoss: \(labels.count) labels for logits \(logits.shape)")
+        for label in labels where label != ignoreIndex {
+            precondition(Int(label) < c, "CrossEntropyLoss: label \(label) is not below \(c) classes")
+        }
         var probs = Tensor(uninitializedShape: logits.shape)
-        var total = 0.0, valid = 0
-        logits.data.withUnsafeBufferPointer { lp in
+        // The sums are locals of the closure (a captured variable would live in memory, and every
+        // pixel would wait on its store).
+        let (total, valid) = logits.data.withUnsafeBufferPointer { lp in
             probs.data.withUnsafeMutableBufferPointer { pp in
-                // 16 pixels at a time: each class's logits for them are 16 consecutive floats.
-                for i in 0..<n {
-                    var j = 0
-                    while j < plane {
-                        let lanes = min(16, plane - j)
-                        let base = i * c * plane + j
-                        let load = { (k: Int) -> Vectorized.Chunk in Vectorized.load(lp.start + base + k * plane, lanes: lanes) }
-                        var maxLogit = load(0)
-                        for k in 1..<c { maxLogit = maxLogit.replacing(with: load(k), where: load(k) .> maxLogit) }
-                        var sum = Vectorized.Chunk(repeating: 0)
-                        for k in 0..<c {
-                            let e = Vectorized.exp(load(k) - maxLogit)
-                            Vectorized.store(e, to: pp.start + base + k * plane, lanes: lanes)
-                            sum += e
+                labels.withUnsafeBufferPointer { lb in
+                    var total = 0.0, valid = 0
+                    // 16 pixels at a time: each class's logits for them are 16 consecutive floats.
+                    for i in 0..<n {
+                        var j = 0
+                        while j < plane {
+                            let lanes = min(16, plane - j)
+                            let base = i * c * plane + j
+                            let load = { (k: Int) -> Vectorized.Chunk in Vectorized.load(lp.start + base + k * plane, lanes: lanes) }
+                            var maxLogit = load(0)
+                            for k in 1..<c { maxLogit = maxLogit.replacing(with: load(k), where: load(k) .> maxLogit) }
+                            var sum = Vectorized.Chunk(repeating: 0)
+                            for k in 0..<c {
+                                let e = Vectorized.exp(load(k) - maxLogit)
+                                Vectorized.store(e, to: pp.start + base + k * plane, lanes: lanes)
+                                sum += e
+                            }
+                            for k in 0..<c {
+                                Vectorized.store(Vectorized.load(pp.start + base + k * plane, lanes: lanes) / sum,
+                                                 to: pp.start + base + k * plane, lanes: lanes)
+                            }
+                            // Per pixel: logsumexp - logit of the label.
+                            let logSumExp = maxLogit + Vectorized.log(sum)
+                            for lane in 0..<lanes {
+                                let label = lb[i * plane + j + lane]
+                                guard label != ignoreIndex else { continue }
+                                total += Double(logSumExp[lane] - lp[base + Int(label) * plane + lane])
+                                valid += 1
+                            }
+                            j += lanes
                         }
-                        for k in 0..<c {
-                            Vectorized.store(Vectorized.load(pp.start + base + k * plane, lanes: lanes) / sum,
-                                             to: pp.start + base + k * plane, lanes: lanes)
-                        }
-                        for lane in 0..<lanes {
-                            let label = labels[i * plane + j + lane]
-                            guard label != ignoreIndex else { continue }
-                            precondition(Int(label) < c, "CrossEntropyLoss: label \(label) is not below \(c) classes")
-                            total += Double(maxLogit[lane] + Foundation.log(sum[lane]) - lp[base + Int(label) * plane + lane])
-                            valid += 1
-                        }
-                        j += lanes
                     }
+                    return (total, valid)
                 }
             }
         }

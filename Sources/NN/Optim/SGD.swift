@@ -29,11 +29,8 @@ public final class SGD {
             p.value.data.withUnsafeMutableBufferPointer { v in
                 p.grad.data.withUnsafeBufferPointer { g in
                     buffers[index].data.withUnsafeMutableBufferPointer { b in
-                        for i in 0..<v.count {
-                            let d = g[i] + weightDecay * v[i]
-                            b[i] = first ? d : momentum * b[i] + d
-                            v[i] -= lr * b[i]
-                        }
+                        Vectorized.sgdStep(value: v.start, grad: g.start, buffer: b.start, count: v.count,
+                                           lr: lr, momentum: momentum, weightDecay: weightDecay, first: first)
                     }
                 }
             }

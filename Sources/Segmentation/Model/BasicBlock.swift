@@ -5,7 +5,8 @@ import NN
 ///
 /// Parameter names follow PyTorch: `conv1`, `bn1`, `conv2`, `bn2`, `down.0` (conv), `down.1` (BN).
 public final class BasicBlock: Layer {
-    let conv1: Conv2d, bn1: BatchNorm2d, relu1 = ReLU()
+    /// bn1 applies the block's first ReLU in its own pass.
+    let conv1: Conv2d, bn1: BatchNorm2d
     let conv2: Conv2d, bn2: BatchNorm2d, relu2 = ReLU()
     /// The projection path, when the block changes width or stride (and is residual).
     let down: Sequential?
@@ -16,7 +17,7 @@ public final class BasicBlock: Layer {
         self.residual = residual
         conv1 = Conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: 3, stride: stride,
                        padding: dilation, dilation: dilation, bias: false, generator: &generator)
-        bn1 = BatchNorm2d(channels: outChannels)
+        bn1 = BatchNorm2d(channels: outChannels, fusedReLU: true)
         conv2 = Conv2d(inChannels: outChannels, outChannels: outChannels, kernelSize: 3, padding: dilation,
                        dilation: dilation, bias: false, generator: &generator)
         bn2 = BatchNorm2d(channels: outChannels)
@@ -32,7 +33,7 @@ public final class BasicBlock: Layer {
     }
 
     public var isTraining: Bool = true {
-        didSet { for layer in [conv1, bn1, relu1, conv2, bn2, relu2] as [any Layer] { layer.isTraining = isTraining }; down?.isTraining = isTraining }
+        didSet { for layer in [conv1, bn1, conv2, bn2, relu2] as [any Layer] { layer.isTraining = isTraining }; down?.isTraining = isTraining }
     }
 
     /// Named parameters and batch-norm statistics, for checkpoints.
@@ -53,7 +54,7 @@ public final class BasicBlock: Layer {
 
     /// x: [N, inC, H, W] -> y: [N, outC, H/stride, W/stride]
     public func forward(_ x: Tensor) -> Tensor {
-        var y = bn2.forward(conv2.forward(relu1.forward(bn1.forward(conv1.forward(x)))))
+        var y = bn2.forward(conv2.forward(bn1.forward(conv1.forward(x))))
         if residual { y.add(down?.forward(x) ?? x) }
         return relu2.forward(y)
     }
@@ -73,7 +74,7 @@ public final class BasicBlock: Layer {
     /// dy -> dx; the residual sum passes its gradient to both paths.
     public func backward(_ dy: Tensor) -> Tensor {
         let dSum = relu2.backward(dy)
-        var dx = conv1.backward(bn1.backward(relu1.backward(conv2.backward(bn2.backward(dSum)))))
+        var dx = conv1.backward(bn1.backward(conv2.backward(bn2.backward(dSum))))
         if residual { dx.add(down?.backward(dSum) ?? dSum) }
         return dx
     }

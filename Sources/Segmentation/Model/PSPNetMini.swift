@@ -22,8 +22,7 @@ public final class PSPNetMini {
         let widths = ModelConfig.stageWidths
         stem = Sequential([
             Conv2d(inChannels: 3, outChannels: widths[0], kernelSize: 3, stride: 2, padding: 1, bias: false, generator: &generator),
-            BatchNorm2d(channels: widths[0]),
-            ReLU(),
+            BatchNorm2d(channels: widths[0], fusedReLU: true),
         ])
         var stages: [[BasicBlock]] = []
         var inChannels = widths[0]

@@ -6,7 +6,7 @@ import NN
 ///
 /// x: [N, 128, h, w] -> [N, 128 + 4*32, h, w]. Names: `ppm.stages.I.1` (conv), `ppm.stages.I.2` (BN).
 public final class PyramidPooling: Layer {
-    /// Per bin: pool (0), conv (1), BN (2), ReLU (3), as PyTorch's Sequential indices.
+    /// Per bin: pool (0), conv (1), BN with its ReLU fused (2; PyTorch's ReLU is index 3).
     let stages: [Sequential]
     let inChannels: Int
     /// One upsampler per stage, resized when the input size changes.
@@ -18,8 +18,7 @@ public final class PyramidPooling: Layer {
             Sequential([
                 AdaptiveAvgPool2d(outputSize: bin),
                 Conv2d(inChannels: inChannels, outChannels: width, kernelSize: 1, bias: false, generator: &generator),
-                BatchNorm2d(channels: width),
-                ReLU(),
+                BatchNorm2d(channels: width, fusedReLU: true),
             ])
         }
     }

@@ -14,10 +14,10 @@ public final class SegmentationHead: Layer {
     public init(inChannels: Int, width: Int, classes: Int, dropout: Float, dropoutSeed: SeededGenerator,
                 generator: inout SeededGenerator) {
         conv = Conv2d(inChannels: inChannels, outChannels: width, kernelSize: 3, padding: 1, bias: false, generator: &generator)
-        norm = BatchNorm2d(channels: width)
+        norm = BatchNorm2d(channels: width, fusedReLU: true)
         classifier = Conv2d(inChannels: width, outChannels: classes, kernelSize: 1, bias: true, generator: &generator)
         self.dropout = Dropout2d(probability: dropout, generator: dropoutSeed)
-        body = Sequential([conv, norm, ReLU(), self.dropout, classifier])
+        body = Sequential([conv, norm, self.dropout, classifier])
     }
 
     public var isTraining: Bool = true {

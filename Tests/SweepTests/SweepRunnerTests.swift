@@ -141,8 +141,10 @@ struct SweepRunnerTests {
         #expect(failed.first.map { $0.steps < 30 } == true)
     }
 
-    /// Found by scanning (100: both train, 300: both diverge); the result is deterministic on a machine.
-    static let divergingRate = "160"
+    /// Found by scanning; the result is deterministic for a given build, but any change in the order
+    /// of float operations moves it (rescanned for the kernels of issue 5: at 120 and 180 only w = 1.0
+    /// diverges, at 140, 160 and 220 both do, at 200 and 250 only w = 0.0).
+    static let divergingRate = "120"
 }
 
 /// A thread-safe counter for progress callbacks.

@@ -1,12 +1,25 @@
-/// A dense float32 tensor in row-major (NCHW for images) order.
+/// A dense float32 tensor in row-major (NCHW for images) order, or for images optionally in
+/// oneDNN's channel-blocked order (`Layout.blocked16`).
 ///
 /// A value type: copies share storage until one of them is written (copy-on-write), so a layer can
 /// cache its input cheaply and the caller can keep using its own copy.
 public struct Tensor: Sendable, Equatable {
-    /// The size of each dimension, outermost first.
+    /// How the elements of an image tensor are ordered.
+    public enum Layout: Sendable {
+        /// Row-major [N, C, H, W]: every layer takes it.
+        case nchw
+        /// oneDNN's nChw16c, [N, C/16, H, W, 16] (C a multiple of 16): the order the convolutions
+        /// compute in, kept between convolutions, batch norms and element-wise layers so that no
+        /// reorder runs between them. `shape` stays [N, C, H, W].
+        case blocked16
+    }
+
+    /// The size of each dimension, outermost first (for images [N, C, H, W] in either layout).
     public private(set) var shape: [Int]
-    /// The elements in row-major order; `data.count == shape.reduce(1, *)`.
+    /// The elements in `layout` order; `data.count == shape.reduce(1, *)`.
     public var data: [Float]
+    /// The order of `data`.
+    public private(set) var layout: Layout = .nchw
 
     /// A tensor of the given shape filled with `value`.
     public init(shape: [Int], repeating value: Float = 0) {
@@ -17,9 +30,12 @@ public struct Tensor: Sendable, Equatable {
 
     /// A tensor of the given shape whose elements the caller overwrites before reading (skips the
     /// zero fill of `init(shape:)`; the elements start as whatever the allocator returned).
-    init(uninitializedShape shape: [Int]) {
+    init(uninitializedShape shape: [Int], layout: Layout = .nchw) {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
+        precondition(layout == .nchw || (shape.count == 4 && shape[1] % 16 == 0),
+                     "a blocked16 tensor needs [N, C, H, W] with C a multiple of 16, got \(shape)")
         self.shape = shape
+        self.layout = layout
         self.data = [Float](unsafeUninitializedCapacity: shape.reduce(1, *)) { _, count in count = shape.reduce(1, *) }
     }
 
@@ -31,8 +47,12 @@ public struct Tensor: Sendable, Equatable {
         self.data = data
     }
 
-    /// A tensor of zeros with the shape of `other`.
-    public static func zeros(like other: Tensor) -> Tensor { Tensor(shape: other.shape) }
+    /// A tensor of zeros with the shape (and layout) of `other`.
+    public static func zeros(like other: Tensor) -> Tensor {
+        var t = Tensor(shape: other.shape)
+        t.layout = other.layout
+        return t
+    }
 
     /// The number of elements.
     public var count: Int { data.count }
@@ -41,7 +61,10 @@ public struct Tensor: Sendable, Equatable {
     public var rank: Int { shape.count }
 
     /// The same elements under a new shape with the same element count.
-    public func reshaped(_ newShape: [Int]) -> Tensor { Tensor(shape: newShape, data: data) }
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        precondition(layout == .nchw, "reshaped: a blocked16 tensor has no row-major order to keep")
+        return Tensor(shape: newShape, data: data)
+    }
 
     /// Sets every element to zero, keeping the shape.
     public mutating func zero() {
@@ -57,7 +80,8 @@ public struct Tensor: Sendable, Equatable {
     /// Adds `other` element-wise (shapes must match).
     public mutating func add(_ other: Tensor) {
         let span = KernelProfiler.begin(.elementwiseAdd); defer { span.end() }
-        precondition(shape == other.shape, "add: shape \(shape) != \(other.shape)")
+        precondition(shape == other.shape && layout == other.layout,
+                     "add: shape \(shape) \(layout) != \(other.shape) \(other.layout)")
         data.withUnsafeMutableBufferPointer { a in
             other.data.withUnsafeBufferPointer { b in
                 for i in 0..<a.count { a[i] += b[i] }
@@ -67,4 +91,35 @@ public struct Tensor: Sendable, Equatable {
 
     /// The largest absolute value of any element (0 for an empty tensor).
     public var maxAbs: Float { data.reduce(0) { Swift.max($0, abs($1)) } }
+}
+
+extension Tensor {
+    /// The same image tensor in `layout` (a copy in the other order, or itself).
+    ///
+    /// blocked16 element (n, c, h, w) sits at ((n * C/16 + c/16) * H * W + h * W + w) * 16 + c % 16.
+    public func converted(to layout: Layout) -> Tensor {
+        guard layout != self.layout else { return self }
+        let span = KernelProfiler.begin(.layoutReorder); defer { span.end() }
+        let (n, c, h, w) = nchw
+        let plane = h * w, blocks = c / 16
+        var out = Tensor(uninitializedShape: shape, layout: layout)
+        data.withUnsafeBufferPointer { src in
+            out.data.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<n {
+                    for b in 0..<blocks {
+                        let blockBase = (i * blocks + b) * plane * 16
+                        for lane in 0..<16 {
+                            let planeBase = (i * c + b * 16 + lane) * plane
+                            if layout == .blocked16 {
+                                for p in 0..<plane { dst[blockBase + p * 16 + lane] = src[planeBase + p] }
+                            } else {
+                                for p in 0..<plane { dst[planeBase + p] = src[blockBase + p * 16 + lane] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
 }

@@ -22,6 +22,7 @@ public final class AdaptiveAvgPool2d: Layer {
     public func forward(_ x: Tensor) -> Tensor {
         let span = KernelProfiler.begin(.poolForward); defer { span.end() }
         let (n, c, h, w) = x.nchw
+        precondition(x.layout == .nchw, "AdaptiveAvgPool2d takes NCHW tensors")
         let s = outputSize
         inputShape = x.shape
         let rowWindows = (0..<s).map { Self.window($0, bins: s, length: h) }

@@ -32,13 +32,13 @@ public final class BatchNorm2d: Layer {
 
     /// What backward needs from the last forward: its input, the normalised input (training only;
     /// evaluation recomputes it from the input when backward asks) and 1/sqrt(var + eps) per channel.
-    private var input: Tensor?
-    private var xhat: Tensor?
+    var input: Tensor?
+    var xhat: Tensor?
     /// The output of the last forward, when the ReLU is fused (its mask gates dy).
-    private var output: Tensor?
-    private var mean: [Float] = []
-    private var invStd: [Float] = []
-    private var forwardWasTraining = true
+    var output: Tensor?
+    var mean: [Float] = []
+    var invStd: [Float] = []
+    var forwardWasTraining = true
 
     public init(channels: Int, eps: Float = 1e-5, momentum: Float = 0.1, fusedReLU: Bool = false) {
         precondition(channels > 0, "BatchNorm2d needs at least one channel")
@@ -61,6 +61,7 @@ public final class BatchNorm2d: Layer {
         precondition(c == channels, "BatchNorm2d expects \(channels) channels, got \(c)")
         let plane = h * w, m = n * plane
         precondition(!isTraining || m > 1, "BatchNorm2d in training needs more than one value per channel, got \(x.shape)")
+        if x.layout == .blocked16 { return forwardBlocked(x) }
         var y = Tensor(uninitializedShape: x.shape)
         var xhat = isTraining ? Tensor(uninitializedShape: x.shape) : Tensor(shape: [0])
         mean = [Float](repeating: 0, count: c)
@@ -114,6 +115,8 @@ public final class BatchNorm2d: Layer {
         precondition(dy.shape == input.shape, "BatchNorm2d.backward: dy shape \(dy.shape) != \(input.shape)")
         let (n, c, h, w) = dy.nchw
         let plane = h * w, m = n * plane
+        precondition(dy.layout == input.layout, "BatchNorm2d.backward: dy is \(dy.layout), the input was \(input.layout)")
+        if dy.layout == .blocked16 { return backwardBlocked(dy, input: input) }
         let xhat = self.xhat ?? normalizedInput(input)
         var dx = Tensor(uninitializedShape: dy.shape)
         // Without a fused ReLU the mask is dy itself: "dy where dy" is dy (the kernels skip it).

@@ -38,6 +38,7 @@ public final class BilinearUpsample: Layer {
     public func forward(_ x: Tensor) -> Tensor {
         let span = KernelProfiler.begin(.upsampleForward); defer { span.end() }
         let (n, c, h, w) = x.nchw
+        precondition(x.layout == .nchw, "BilinearUpsample takes NCHW tensors")
         inputShape = x.shape
         let rows = Self.taps(input: h, output: outputHeight), cols = Self.taps(input: w, output: outputWidth)
         let outW = outputWidth

@@ -6,6 +6,7 @@ public enum ChannelConcat {
         precondition(!parts.isEmpty, "ChannelConcat needs at least one tensor")
         let (n, _, h, w) = parts[0].nchw
         for p in parts {
+            precondition(p.layout == .nchw, "ChannelConcat takes NCHW tensors")
             precondition(p.rank == 4 && p.shape[0] == n && p.shape[2] == h && p.shape[3] == w,
                          "ChannelConcat: shape \(p.shape) does not match [\(n), _, \(h), \(w)]")
         }

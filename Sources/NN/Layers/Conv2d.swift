@@ -20,13 +20,25 @@ public final class Conv2d: Layer {
     public let bias: Parameter?
     public var isTraining = true
     public let backend: ConvolutionBackend
+    /// The layout of the output (and of dy in backward): `.blocked16` keeps oneDNN's nChw16c for a
+    /// following batch norm or convolution. The input's layout is whatever the tensor has.
+    public var outputLayout: Tensor.Layout = .nchw {
+        didSet {
+            precondition(outputLayout == .nchw || (backend == .primitives && geometry.outChannels % 16 == 0),
+                         "a blocked16 output needs the primitives backend and output channels in multiples of 16")
+        }
+    }
 
     /// The input of the last forward: backward-weights needs it.
     private var input: Tensor?
     /// Patch matrix scratch space of the im2col backend, reused across calls.
     var workspace: [Float] = []
     /// The primitives' plans by input shape, and scratch for the weight and bias gradients.
-    private var plans: [[Int]: ConvolutionPlan] = [:]
+    private var plans: [PlanKey: ConvolutionPlan] = [:]
+    private struct PlanKey: Hashable {
+        let shape: [Int]
+        let input: Tensor.Layout, output: Tensor.Layout
+    }
     private var weightGradientScratch: [Float] = []
     private var biasGradientScratch: [Float] = []
     /// Multiply-adds of the last forward (for throughput reports).
@@ -50,14 +62,18 @@ public final class Conv2d: Layer {
 
     public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
 
-    /// The plan for an input shape, made on first use.
-    private func plan(for shape: [Int]) -> ConvolutionPlan {
-        if let plan = plans[shape] { return plan }
+    /// The plan for an input shape and the layouts, made on first use.
+    private func plan(for shape: [Int], input: Tensor.Layout, output: Tensor.Layout) -> ConvolutionPlan {
+        let key = PlanKey(shape: shape, input: input, output: output)
+        if let plan = plans[key] { return plan }
         Compute.prepareThread()
-        let plan = ConvolutionPlan(geometry: geometry, input: shape, bias: bias != nil)
-        plans[shape] = plan
+        let plan = ConvolutionPlan(geometry: geometry, input: shape, bias: bias != nil, inputLayout: input, outputLayout: output)
+        plans[key] = plan
         return plan
     }
+
+    /// The plan the last forward ran (backward runs the same one).
+    private var lastPlan: ConvolutionPlan?
 
     /// x: [N, inC, H, W] -> y: [N, outC, outH, outW]
     public func forward(_ x: Tensor) -> Tensor {
@@ -69,10 +85,14 @@ public final class Conv2d: Layer {
         precondition(outH > 0 && outW > 0, "Conv2d input \(h)x\(w) is too small for its kernel")
         input = x
         lastForwardMultiplyAdds = n * g.outChannels * outH * outW * g.patchSize
-        guard backend == .primitives else { return forwardIm2col(x) }
+        guard backend == .primitives else {
+            precondition(x.layout == .nchw, "the im2col backend takes NCHW inputs")
+            return forwardIm2col(x)
+        }
         Compute.prepareThread()
-        var y = Tensor(uninitializedShape: [n, g.outChannels, outH, outW])
-        let plan = plan(for: x.shape)
+        var y = Tensor(uninitializedShape: [n, g.outChannels, outH, outW], layout: outputLayout)
+        let plan = plan(for: x.shape, input: x.layout, output: outputLayout)
+        lastPlan = plan
         x.data.withUnsafeBufferPointer { xp in
             weight.value.data.withUnsafeBufferPointer { wp in
                 y.data.withUnsafeMutableBufferPointer { yp in
@@ -140,12 +160,13 @@ public final class Conv2d: Layer {
         defer { span.end() }
         let x = cachedInput(matching: dy)
         Compute.prepareThread()
-        let plan = plan(for: x.shape)
+        guard let plan = lastPlan else { preconditionFailure("Conv2d.backward called before forward") }
+        precondition(dy.layout == plan.outputLayout, "Conv2d.backward: dy is \(dy.layout), the output was \(plan.outputLayout)")
         if parameterGradients && weightGradientScratch.count != weight.grad.count {
             weightGradientScratch = [Float](repeating: 0, count: weight.grad.count)
             biasGradientScratch = [Float](repeating: 0, count: geometry.outChannels)
         }
-        var dx = inputGradient ? Tensor(uninitializedShape: x.shape) : Tensor(shape: [0])
+        var dx = inputGradient ? Tensor(uninitializedShape: x.shape, layout: x.layout) : Tensor(shape: [0])
         x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
                 weight.value.data.withUnsafeBufferPointer { wp in

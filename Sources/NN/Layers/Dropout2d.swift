@@ -21,6 +21,7 @@ public final class Dropout2d: Layer {
         let span = KernelProfiler.begin(.dropoutForward); defer { span.end() }
         guard isTraining && probability > 0 else { mask = []; return x }
         let (n, c, h, w) = x.nchw
+        precondition(x.layout == .nchw, "Dropout2d takes NCHW tensors")
         let keep = 1 / (1 - probability)
         mask = (0..<(n * c)).map { _ in generator.nextUnitFloat() < probability ? 0 : keep }
         return Self.apply(mask: mask, to: x, plane: h * w)

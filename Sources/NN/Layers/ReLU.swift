@@ -9,7 +9,7 @@ public final class ReLU: Layer {
     /// x: any shape -> y: same shape
     public func forward(_ x: Tensor) -> Tensor {
         let span = KernelProfiler.begin(.reluForward); defer { span.end() }
-        var y = Tensor(uninitializedShape: x.shape)
+        var y = Tensor(uninitializedShape: x.shape, layout: x.layout)
         x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in
                 // Negative values become 0; NaN stays NaN, as in PyTorch.
@@ -25,8 +25,8 @@ public final class ReLU: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         let span = KernelProfiler.begin(.reluBackward); defer { span.end() }
         guard let y = output else { preconditionFailure("ReLU.backward called before forward") }
-        precondition(dy.shape == y.shape, "ReLU.backward: dy shape \(dy.shape) != \(y.shape)")
-        var dx = Tensor(uninitializedShape: dy.shape)
+        precondition(dy.shape == y.shape && dy.layout == y.layout, "ReLU.backward: dy shape \(dy.shape) != \(y.shape)")
+        var dx = Tensor(uninitializedShape: dy.shape, layout: dy.layout)
         dy.data.withUnsafeBufferPointer { d in
             y.data.withUnsafeBufferPointer { yp in
                 dx.data.withUnsafeMutableBufferPointer { dxp in

@@ -21,6 +21,7 @@ public final class CrossEntropyLoss {
     public func forward(logits: Tensor, labels: [UInt8]) -> Float {
         let span = KernelProfiler.begin(.crossEntropyForward); defer { span.end() }
         let (n, c, h, w) = logits.nchw
+        precondition(logits.layout == .nchw, "CrossEntropyLoss takes NCHW logits")
         let plane = h * w
         precondition(labels.count == n * plane, "CrossEntropyLoss: \(labels.count) labels for logits \(logits.shape)")
         for label in labels where label != ignoreIndex {

@@ -26,15 +26,24 @@ final class ConvolutionPlan {
     /// The bias and its gradient are plain vectors in every layout.
     private let bias, diffBias: DNNL.Memory?
 
-    init(geometry g: ConvGeometry, input: [Int], bias: Bool) {
+    /// The layouts of the caller's input and output buffers.
+    let inputLayout, outputLayout: Tensor.Layout
+
+    init(geometry g: ConvGeometry, input: [Int], bias: Bool, inputLayout: Tensor.Layout = .nchw,
+         outputLayout: Tensor.Layout = .nchw) {
         precondition(input.count == 4 && input[1] == g.inChannels, "ConvolutionPlan: input \(input) for \(g.inChannels) channels")
         geometry = g
         inputShape = input
         let output = [input[0], g.outChannels, g.outputSize(input[2]), g.outputSize(input[3])]
         outputShape = output
         hasBias = bias
+        self.inputLayout = inputLayout
+        self.outputLayout = outputLayout
+        let tag = { (layout: Tensor.Layout) in layout == .blocked16 ? dnnl_nChw16c : dnnl_nchw }
         let weightShape = [g.outChannels, g.inChannels, g.kernelSize, g.kernelSize]
-        let plainSource = DNNL.descriptor(input, dnnl_nchw), plainDestination = DNNL.descriptor(output, dnnl_nchw)
+        // The caller's buffers: NCHW, or nChw16c when the neighbours keep the blocked layout (then
+        // no reorder runs where oneDNN picks nChw16c too).
+        let plainSource = DNNL.descriptor(input, tag(inputLayout)), plainDestination = DNNL.descriptor(output, tag(outputLayout))
         let plainWeights = DNNL.descriptor(weightShape, dnnl_oihw), plainBias = DNNL.descriptor([g.outChannels], dnnl_x)
         var anySource = DNNL.descriptor(input, dnnl_format_tag_any)
         var anyDestination = DNNL.descriptor(output, dnnl_format_tag_any)

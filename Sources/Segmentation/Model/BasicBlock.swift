@@ -30,6 +30,11 @@ public final class BasicBlock: Layer {
         } else {
             down = nil
         }
+        // Inside and out of a block, activations stay in oneDNN's nChw16c: no layout reorder runs
+        // between the convolutions, batch norms and element-wise steps.
+        if outChannels % 16 == 0 {
+            for conv in [conv1, conv2] + (down?.layers.compactMap { $0 as? Conv2d } ?? []) { conv.outputLayout = .blocked16 }
+        }
     }
 
     public var isTraining: Bool = true {
@@ -52,10 +57,11 @@ public final class BasicBlock: Layer {
         conv1.parameters + bn1.parameters + conv2.parameters + bn2.parameters + (down?.parameters ?? [])
     }
 
-    /// x: [N, inC, H, W] -> y: [N, outC, H/stride, W/stride]
+    /// x: [N, inC, H, W] (either layout) -> y: [N, outC, H/stride, W/stride] (blocked16 when outC is
+    /// a multiple of 16)
     public func forward(_ x: Tensor) -> Tensor {
         var y = bn2.forward(conv2.forward(bn1.forward(conv1.forward(x))))
-        if residual { y.add(down?.forward(x) ?? x) }
+        if residual { y.add((down?.forward(x) ?? x).converted(to: y.layout)) }
         return relu2.forward(y)
     }
 
@@ -75,7 +81,7 @@ public final class BasicBlock: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         let dSum = relu2.backward(dy)
         var dx = conv1.backward(bn1.backward(conv2.backward(bn2.backward(dSum))))
-        if residual { dx.add(down?.backward(dSum) ?? dSum) }
+        if residual { dx.add((down?.backward(dSum) ?? dSum).converted(to: dx.layout)) }
         return dx
     }
 }

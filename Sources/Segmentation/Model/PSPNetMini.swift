@@ -38,6 +38,8 @@ public final class PSPNetMini {
             inChannels = widths[s]
         }
         self.stages = stages
+        // The stem's output stays blocked for the first block (see BasicBlock).
+        (stem.layers[0] as? Conv2d)?.outputLayout = .blocked16
         pyramid = PyramidPooling(inChannels: widths[3], bins: ModelConfig.pyramidBins, width: ModelConfig.pyramidWidth,
                                  generator: &generator)
         head = SegmentationHead(inChannels: widths[3] + ModelConfig.pyramidBins.count * ModelConfig.pyramidWidth,
@@ -134,13 +136,14 @@ public final class PSPNetMini {
             for block in blocks { features = block.forward(features) }
             if s == 2 && isTraining { auxLogits = aux.forward(features) }
         }
-        return (head.forward(pyramid.forward(features)), auxLogits)
+        // The backbone computes in oneDNN's blocked layout; pooling, concatenation and heads in NCHW.
+        return (head.forward(pyramid.forward(features.converted(to: .nchw))), auxLogits)
     }
 
     /// Backpropagates the gradients of the loss with respect to both outputs of the last training
     /// forward (`dAux` nil when the auxiliary loss has weight 0), adding every parameter's gradient.
     public func backward(dMain: Tensor, dAux: Tensor?) {
-        var d = pyramid.backward(head.backward(dMain))
+        var d = pyramid.backward(head.backward(dMain)).converted(to: .blocked16)
         for (s, blocks) in stages.enumerated().reversed() {
             if s == 2, let dAux { d.add(aux.backward(dAux)) }
             for block in blocks.reversed() { d = block.backward(d) }

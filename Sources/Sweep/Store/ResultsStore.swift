@@ -22,8 +22,23 @@ public final class ResultsStore: Sendable {
         var config = Configuration()
         config.busyMode = .timeout(30)
         config.foreignKeysEnabled = true
-        pool = try DatabasePool(path: path, configuration: config)
+        pool = try Self.openPool(path: path, configuration: config)
         try Self.migrate(pool)
+    }
+
+    /// Opens the pool. Switching a new file to WAL takes an exclusive lock that SQLite does not wait
+    /// for: a second process opening the same new file at that moment gets "database is locked" on
+    /// `PRAGMA journal_mode = WAL` and retries.
+    static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        var attempt = 0
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < 20 {
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+            }
+        }
     }
 
     /// Applies the migrations. Two processes creating the same new file at once can collide: on the

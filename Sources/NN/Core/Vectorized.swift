@@ -280,7 +280,8 @@ extension Vectorized {
     }
 
     /// The natural logarithm in every lane: Cephes' single-precision `logf` (x = m * 2^e with m in
-    /// [sqrt(1/2), sqrt(2)), a degree-9 polynomial in m - 1), within 2 ulp for positive normal x.
+    /// [sqrt(1/2), sqrt(2)), a degree-9 polynomial in m - 1), within 2 ulp for positive normal x;
+    /// subnormal x (below 1.2e-38) come out wrong (they are read as if normal).
     /// 0 gives -inf, +inf gives +inf, negative lanes and NaN give NaN.
     @inline(__always)
     static func log(_ v: Chunk) -> Chunk {

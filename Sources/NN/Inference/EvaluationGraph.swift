@@ -1,13 +1,15 @@
 import CDNNL
 
 /// A network's evaluation-mode forward, compiled once per input shape: convolutions with their batch
-/// norm, residual sum and ReLU fused (oneDNN post-ops), activations kept in oneDNN's blocked layouts
-/// between layers, and every buffer allocated when the graph is built.
+/// norm folded into weights and bias and the residual sum and ReLU fused (oneDNN post-ops),
+/// activations kept in oneDNN's blocked layouts between layers, and every buffer allocated when the
+/// graph is built.
 ///
-/// The results equal the layers' own evaluation forward: the same convolution kernels, and every
-/// fused or blocked step computes the same float operations in the same order. Parameters and
-/// running statistics are copied into the graph on the first run and again whenever one of them has
-/// changed (`Parameter.version`, `BatchNorm2d.statisticsVersion`).
+/// The results agree with the layers' own evaluation forward to rounding (folding and oneDNN's
+/// inference kernels order the float operations differently; tested at 1e-4 relative); pooling,
+/// resizing and concatenation compute exactly what their NCHW layers do. Parameters and running
+/// statistics are folded into the graph on the first run and again whenever one of them has changed
+/// (`Parameter.version`, `BatchNorm2d.statisticsVersion`).
 ///
 ///     let graph = EvaluationGraph(inputShape: [16, 3, 64, 64])
 ///     let y = graph.convolution(conv, norm: bn, graph.input, relu: true)
@@ -45,6 +47,8 @@ public final class EvaluationGraph {
     /// An empty graph whose input is an NCHW tensor of `inputShape`.
     public init(inputShape: [Int]) {
         precondition(inputShape.count == 4 && inputShape.allSatisfy { $0 > 0 }, "EvaluationGraph needs an NCHW input shape, got \(inputShape)")
+        // The primitives are made for this thread's oneDNN thread count (1 unless set).
+        Compute.prepareThread()
         self.inputShape = inputShape
         let descriptor = DNNL.descriptor(inputShape, dnnl_nchw)
         slots.append(Slot(dims: inputShape, descriptor: descriptor, memory: DNNL.Memory(descriptor, allocate: false)))
@@ -82,6 +86,19 @@ public final class EvaluationGraph {
         return target
     }
 
+    /// A copy of `value` in a buffer of the graph's own (a reorder between equal layouts copies).
+    private func copied(_ value: Value) -> Value {
+        let source = slot(value)
+        let target = newSlot(dims: source.dims, descriptor: source.descriptor)
+        let reorder = DNNL.Primitive(reorderFrom: source.descriptor, to: source.descriptor)
+        let (from, to, stream) = (source.memory, slots[target.index].memory, stream)
+        steps.append((.layoutReorder, {
+            reorder.execute(on: stream, [(AUXSWEEP_ARG_FROM, from), (AUXSWEEP_ARG_TO, to)])
+            stream.wait()
+        }))
+        return target
+    }
+
     /// `value` in nChw16c, for the blocked kernels.
     private func blocked(_ value: Value) -> (Value, Slot) {
         let dims = slot(value).dims
@@ -107,8 +124,12 @@ public final class EvaluationGraph {
         let result: Value
         if let residual {
             precondition(slot(residual).dims == outputDims, "EvaluationGraph: residual \(slot(residual).dims) != output \(outputDims)")
-            // The result takes over the residual's buffer (or its converted copy's) under a new handle.
-            let target = slots[converted(residual, to: fused.destinationDescriptor).index]
+            precondition(residual.index != x.index, "EvaluationGraph: a convolution cannot accumulate into its own input")
+            // The result takes over the residual's buffer (or its converted copy's) under a new handle;
+            // never the caller's input tensor, which is only lent to `run`.
+            var accumulator = converted(residual, to: fused.destinationDescriptor)
+            if accumulator.index == input.index { accumulator = copied(accumulator) }
+            let target = slots[accumulator.index]
             slots[residual.index].consumed = true
             target.consumed = true
             slots.append(Slot(dims: outputDims, descriptor: target.descriptor, memory: target.memory))
@@ -117,7 +138,11 @@ public final class EvaluationGraph {
             result = newSlot(dims: outputDims, descriptor: fused.destinationDescriptor)
         }
         let destination = slots[result.index].memory
-        steps.append((.convolutionForward, { fused.run(source: source, destination: destination) }))
+        let multiplyAdds = outputDims.reduce(1, *) * g.patchSize
+        steps.append((.convolutionForward, {
+            fused.run(source: source, destination: destination)
+            conv.lastForwardMultiplyAdds = multiplyAdds
+        }))
         return result
     }
 

@@ -11,7 +11,10 @@ public enum ConvolutionBackend: Sendable {
 /// Backward-data:    dx [N, inC, H, W] from dy and W
 /// Backward-weights: dW += from x and dy;  db += dy summed over images and pixels
 /// The default backend runs oneDNN's direct convolution primitives in their preferred (blocked)
-/// layouts with reorders from and to NCHW, one plan per input shape; `NaiveConv2d` is the oracle.
+/// layouts, one plan per input shape and layouts: the input may be NCHW or nChw16c (`Tensor.Layout`),
+/// the output is `outputLayout`, and a reorder runs only where those differ from oneDNN's choice (on
+/// AVX-512 it picks nChw16c; on AVX2 nChw8c, so blocked16 tensors then cost a reorder each way).
+/// `NaiveConv2d` is the oracle.
 public final class Conv2d: Layer {
     public let geometry: ConvGeometry
     /// [outChannels, inChannels, k, k]
@@ -42,7 +45,7 @@ public final class Conv2d: Layer {
     private var weightGradientScratch: [Float] = []
     private var biasGradientScratch: [Float] = []
     /// Multiply-adds of the last forward (for throughput reports).
-    public private(set) var lastForwardMultiplyAdds = 0
+    public internal(set) var lastForwardMultiplyAdds = 0
 
     /// A convolution initialised as PyTorch initialises `nn.Conv2d` (kaiming-uniform, a = sqrt(5)).
     public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,

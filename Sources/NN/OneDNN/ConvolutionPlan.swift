@@ -111,14 +111,14 @@ final class ConvolutionPlan {
     private let sharesSource: Bool
     /// Whether both backward primitives read dy in one layout (then it is reordered once).
     private let sharesDiffDestination: Bool
-    /// Whether the forward's copy of x is in place (a forward ran since the plan was made).
-    private var hasForwardSource = false
+    /// The x of the last forward, whose copy in oneDNN's layout backward-weights may reuse.
+    private var forwardSourcePointer: UnsafeRawPointer?
 
     /// y [N, outC, outH, outW] = conv(x [N, inC, H, W], W [outC, inC, k, k]) + b [outC]
     func forward(x: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias b: UnsafePointer<Float>?,
                  y: UnsafeMutablePointer<Float>) {
         forwardSource.load(x, on: stream)
-        hasForwardSource = true
+        forwardSourcePointer = UnsafeRawPointer(x)
         forwardWeights.load(weights, on: stream)
         forwardDestination.target(y)
         var args: [(Int32, DNNL.Memory)] = [
@@ -156,7 +156,7 @@ final class ConvolutionPlan {
         }
         guard let dWeights else { return stream.wait() }
         let source: DNNL.Memory
-        if sharesSource && hasForwardSource && forwardSource.inner != nil {
+        if sharesSource && forwardSourcePointer == UnsafeRawPointer(x) && forwardSource.inner != nil {
             source = forwardSource.memory
         } else {
             weightsSource.load(x, on: stream)

@@ -127,8 +127,8 @@ enum DNNL {
         deinit { dnnl_stream_destroy(handle) }
     }
 
-    /// One tensor argument of a primitive: a view of the caller's plain (NCHW/OIHW) buffer and, when
-    /// the primitive prefers another layout, its own memory and the reorder between the two.
+    /// One tensor argument of a primitive: a view of the caller's buffer (NCHW, nChw16c or OIHW) and,
+    /// when the primitive prefers another layout, its own memory and the reorder between the two.
     final class Operand {
         let user: Memory
         let inner: Memory?

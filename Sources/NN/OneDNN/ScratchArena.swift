@@ -2,8 +2,9 @@ import CDNNL
 import Foundation
 
 /// Per-thread scratch buffers for the activations a convolution holds in oneDNN's layout only while
-/// it runs (reordered input, output before its reorder back): every convolution on a thread shares
-/// them, so a job's memory holds three activation-sized buffers instead of several per convolution.
+/// it runs (dy reordered for backward, outputs before their reorder back): every convolution on a
+/// thread shares them, so a job's memory holds three such buffers instead of several per
+/// convolution. (The forward's reordered input is owned by each plan: backward-weights reuses it.)
 final class ScratchArena {
     /// What each slot holds is the user's convention (see `ConvolutionPlan`).
     static let slotCount = 3

@@ -50,12 +50,13 @@ public final class PSPNetMini {
                                generator: &generator)
     }
 
-    /// The fused evaluation-mode forward of the main path up to the classifier, for the last input
-    /// shape (see `EvaluationGraph`); it reloads the weights by itself after they change.
-    private var evaluationGraph: EvaluationGraph?
+    /// The fused evaluation-mode forwards of the main path up to the classifier, one per input shape
+    /// seen (an evaluation's last, smaller batch has its own); each reloads the weights by itself
+    /// after they change (see `EvaluationGraph`).
+    private var evaluationGraphs: [[Int]: EvaluationGraph] = [:]
 
     /// Whether evaluation-mode forwards run the fused graph (the default) or the layers one by one.
-    /// Both give the same logits; the layer path is kept as the graph's test oracle.
+    /// Both give the same logits to rounding; the layer path is kept as the graph's test oracle.
     public var usesEvaluationGraph = true
 
     /// Builds the evaluation graph for images of `shape`.
@@ -126,8 +127,8 @@ public final class PSPNetMini {
         head.resize(height: h, width: w)
         aux.resize(height: h, width: w)
         if !isTraining && usesEvaluationGraph {
-            if evaluationGraph?.inputShape != x.shape { evaluationGraph = makeEvaluationGraph(inputShape: x.shape) }
-            guard let graph = evaluationGraph else { preconditionFailure("no evaluation graph") }
+            let graph = evaluationGraphs[x.shape] ?? makeEvaluationGraph(inputShape: x.shape)
+            evaluationGraphs[x.shape] = graph
             return (head.upsampleLogits(graph.run(x)), nil)
         }
         var features = stem.forward(x)

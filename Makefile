@@ -13,7 +13,7 @@ bootstrap:
 build: bootstrap
 	$(SWIFT) build $(RELEASE_FLAGS) --product auxsweep
 
-# The quick sweep (6 aux weights x 3 seeds, about 4 minutes on 2 cores) into results/auxsweep.sqlite,
+# The quick sweep (4 aux weights x 3 seeds, about 3 minutes on 2 cores) into results/auxsweep.sqlite,
 # then its ablation table. Run it again and it resumes (or just prints the table when done).
 demo: build
 	$(BIN) run sweeps/quick.yaml
@@ -22,8 +22,10 @@ demo: build
 test: bootstrap
 	$(SWIFT) test $(RELEASE_FLAGS) -Xswiftc -enable-testing --disable-xctest
 
+# Throughput and where the time goes, then the convolution kernels (BENCHMARKS.md; the side-by-side
+# run against PyTorch is tools/bench/side_by_side.py, which needs CPU PyTorch: tools/reference/README.md).
 bench: build
-	$(BIN) bench
+	$(BIN) bench --breakdown
 	$(BIN) bench-kernels
 
 clean:

@@ -130,6 +130,7 @@ public final class Conv2d: Layer {
         let (n, _, h, w) = x.nchw
         let expected = [n, geometry.outChannels, geometry.outputSize(h), geometry.outputSize(w)]
         precondition(dy.shape == expected, "Conv2d.backward: dy shape \(dy.shape) != output shape \(expected)")
+        precondition(backend == .primitives || dy.layout == .nchw, "the im2col backend takes an NCHW dy")
         return x
     }
 

@@ -48,6 +48,22 @@ struct ReportTests {
         #expect(report.rendered(.table) == expected)
     }
 
+    @Test("when w = 0 is best the verdict says so without a gain")
+    func zeroBest() throws {
+        let store = try ResultsStore(path: try SweepRunnerTests.temporaryDatabase().path)
+        try store.register(try SpecParser.parse("name: zero\naux_weights: [0.0, 0.5]\nseeds: 2\n", file: "zero.yaml"), text: "")
+        for job in try store.jobSummaries(JobFilter(sweep: "zero")) {
+            let miou = (job.job.auxWeight == 0 ? 0.6 : 0.5) + 0.01 * Double(job.job.seed)
+            try store.record(job: try #require(job.job.id), steps: [],
+                             evaluations: [EvaluationRecord(iteration: 4, meanIoU: miou, pixelAccuracy: 0.9, classIoU: [0.9])],
+                             status: .done)
+        }
+        let verdict = try store.ablationReport(sweep: "zero").verdict
+        // Every seed of w = 0.5 is 0.1 below w = 0 (paired): significantly worse, so nothing is tied.
+        #expect(verdict.hasSuffix("this sweep: best w = 0.0, no gain over w=0 (w = 0 is best), tied (p >= 0.05): {none}"),
+                "\(verdict)")
+    }
+
     @Test("JSON holds the documented keys; CSV one row per weight; best of each job with --at best")
     func formats() throws {
         let store = try Self.database()

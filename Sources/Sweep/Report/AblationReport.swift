@@ -80,15 +80,16 @@ public struct AblationReport: Sendable {
     /// One line against PSPNet's finding, in mIoU points (x100) as the paper reports them.
     public var verdict: String {
         guard let best, let row = bestRow else { return "\(Self.reference); this sweep: no finished jobs yet" }
-        var gain = "n/a (no w = 0 row)"
+        var gain = "gain over w=0 n/a (no w = 0 row)"
         if best.auxWeight == 0 {
-            gain = "0 (w = 0 is best)"
+            gain = "no gain over w=0 (w = 0 is best)"
         } else if let d = row.deltaVsZero {
-            gain = Self.points(d.mean, signed: true)
+            gain = "gain over w=0 = " + Self.points(d.mean, signed: true)
                 + (d.ci95.map { " [\(Self.points($0.low, signed: true)), \(Self.points($0.high, signed: true))]" } ?? "")
+                + " mIoU"
         }
         let tied = best.tied.isEmpty ? "none" : best.tied.map { Self.weight($0) }.joined(separator: ", ")
-        return "\(Self.reference); this sweep: best w = \(Self.weight(best.auxWeight)), gain over w=0 = \(gain) mIoU, "
+        return "\(Self.reference); this sweep: best w = \(Self.weight(best.auxWeight)), \(gain), "
             + "tied (p >= \(alpha)): {\(tied)}"
     }
 

@@ -89,7 +89,7 @@ enum Vectorized {
     }
 
     /// (sum of g[i], sum of g[i] * h[i]) with g = dy, or dy where `positiveIn` > 0 and 0 elsewhere
-    /// (a fused ReLU's mask); each accumulated as `sum` and `dot` accumulate.
+    /// (a fused ReLU's mask); each accumulated as `sum` accumulates (16 float lanes, then double).
     @inline(__always)
     static func sumAndDot(_ dy: UnsafePointer<Float>, _ h: UnsafePointer<Float>, positiveIn mask: UnsafePointer<Float>?,
                           count: Int) -> (Double, Double) {
@@ -226,21 +226,6 @@ enum Vectorized {
         return total
     }
 
-    /// sum of p[i] * q[i], as above.
-    @inline(__always)
-    static func dot(_ p: UnsafePointer<Float>, _ q: UnsafePointer<Float>, count: Int) -> Double {
-        var acc = Chunk(repeating: 0)
-        var i = 0
-        let a = UnsafeRawPointer(p), b = UnsafeRawPointer(q)
-        while i + 16 <= count {
-            acc += a.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self) * b.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self)
-            i += 16
-        }
-        var total = 0.0
-        for lane in 0..<16 { total += Double(acc[lane]) }
-        while i < count { total += Double(p[i]) * Double(q[i]); i += 1 }
-        return total
-    }
 }
 
 extension Vectorized {

@@ -116,7 +116,7 @@ public final class EvaluationGraph {
                             relu: Bool) -> Value {
         let inputDims = slot(x).dims
         let g = conv.geometry
-        let outputDims = [inputDims[0], g.outChannels, g.outputSize(inputDims[2]), g.outputSize(inputDims[3])]
+        let outputDims = g.outputShape(input: inputDims)
         let fused = FusedConvolution(convolution: conv, norm: norm, input: inputDims, accumulates: residual != nil,
                                      relu: relu || norm?.fusedReLU == true)
         convolutions.append(fused)

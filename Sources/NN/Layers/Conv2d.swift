@@ -127,8 +127,7 @@ public final class Conv2d: Layer {
     /// The input of the last forward, checked against `dy`'s shape.
     private func cachedInput(matching dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("Conv2d.backward called before forward") }
-        let (n, _, h, w) = x.nchw
-        let expected = [n, geometry.outChannels, geometry.outputSize(h), geometry.outputSize(w)]
+        let expected = geometry.outputShape(input: x.shape)
         precondition(dy.shape == expected, "Conv2d.backward: dy shape \(dy.shape) != output shape \(expected)")
         precondition(backend == .primitives || dy.layout == .nchw, "the im2col backend takes an NCHW dy")
         return x

@@ -12,6 +12,11 @@ public struct ConvGeometry: Sendable, Equatable {
         (size + 2 * padding - dilation * (kernelSize - 1) - 1) / stride + 1
     }
 
+    /// The output's [N, outC, outH, outW] for an input of [N, inC, H, W].
+    public func outputShape(input: [Int]) -> [Int] {
+        [input[0], outChannels, outputSize(input[2]), outputSize(input[3])]
+    }
+
     /// Rows of the unfolded input: inChannels * kernelSize^2.
     public var patchSize: Int { inChannels * kernelSize * kernelSize }
 

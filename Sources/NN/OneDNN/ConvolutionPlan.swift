@@ -34,7 +34,7 @@ final class ConvolutionPlan {
         precondition(input.count == 4 && input[1] == g.inChannels, "ConvolutionPlan: input \(input) for \(g.inChannels) channels")
         geometry = g
         inputShape = input
-        let output = [input[0], g.outChannels, g.outputSize(input[2]), g.outputSize(input[3])]
+        let output = g.outputShape(input: input)
         outputShape = output
         hasBias = bias
         self.inputLayout = inputLayout
@@ -49,29 +49,23 @@ final class ConvolutionPlan {
         var anyDestination = DNNL.descriptor(output, dnnl_format_tag_any)
         var anyWeights = DNNL.descriptor(weightShape, dnnl_format_tag_any)
         let biasDescriptor = bias ? plainBias : nil
-        let strides = [Int64(g.stride), Int64(g.stride)]
-        let dilates = [Int64(g.dilation - 1), Int64(g.dilation - 1)]   // oneDNN: 0 means no dilation
-        let padLeft = [Int64(g.padding), Int64(g.padding)]
-        // Right padding so that the last window fits exactly as PyTorch's output size implies.
-        let padRight = (2...3).map { axis -> Int64 in
-            Int64((output[axis] - 1) * g.stride + g.dilation * (g.kernelSize - 1) + 1 - input[axis] - g.padding)
-        }
+        let window = DNNL.ConvolutionWindow(g, input: input)
 
         var forwardDesc = dnnl_convolution_desc_t()
         DNNL.withOptionalPointer(to: biasDescriptor) { biasPointer in
             DNNL.check(dnnl_dilated_convolution_forward_desc_init(
                 &forwardDesc, dnnl_forward_training, dnnl_convolution_direct, &anySource, &anyWeights,
-                biasPointer, &anyDestination, strides, dilates, padLeft, padRight), "forward descriptor")
+                biasPointer, &anyDestination, window.strides, window.dilates, window.padLeft, window.padRight), "forward descriptor")
         }
         var dataDesc = dnnl_convolution_desc_t()
         DNNL.check(dnnl_dilated_convolution_backward_data_desc_init(
             &dataDesc, dnnl_convolution_direct, &anySource, &anyWeights, &anyDestination,
-            strides, dilates, padLeft, padRight), "backward-data descriptor")
+            window.strides, window.dilates, window.padLeft, window.padRight), "backward-data descriptor")
         var weightsDesc = dnnl_convolution_desc_t()
         DNNL.withOptionalPointer(to: biasDescriptor) { biasPointer in
             DNNL.check(dnnl_dilated_convolution_backward_weights_desc_init(
                 &weightsDesc, dnnl_convolution_direct, &anySource, &anyWeights, biasPointer,
-                &anyDestination, strides, dilates, padLeft, padRight), "backward-weights descriptor")
+                &anyDestination, window.strides, window.dilates, window.padLeft, window.padRight), "backward-weights descriptor")
         }
 
         func primitiveDescriptor(_ desc: inout dnnl_convolution_desc_t, hint: const_dnnl_primitive_desc_t?) -> dnnl_primitive_desc_t {

@@ -101,6 +101,22 @@ enum DNNL {
         deinit { dnnl_primitive_destroy(handle) }
     }
 
+    /// A convolution's strides, dilations and paddings as oneDNN's descriptor functions take them.
+    struct ConvolutionWindow {
+        let strides, dilates, padLeft, padRight: [Int64]
+
+        init(_ g: ConvGeometry, input: [Int]) {
+            let output = g.outputShape(input: input)
+            strides = [Int64(g.stride), Int64(g.stride)]
+            dilates = [Int64(g.dilation - 1), Int64(g.dilation - 1)]   // oneDNN: 0 means no dilation
+            padLeft = [Int64(g.padding), Int64(g.padding)]
+            // Right padding so that the last window fits exactly as PyTorch's output size implies.
+            padRight = (2...3).map { axis -> Int64 in
+                Int64((output[axis] - 1) * g.stride + g.dilation * (g.kernelSize - 1) + 1 - input[axis] - g.padding)
+            }
+        }
+    }
+
     /// Whether two memory descriptors describe the same layout.
     static func same(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
         var (x, y) = (a, b)

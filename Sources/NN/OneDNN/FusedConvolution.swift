@@ -34,24 +34,19 @@ final class FusedConvolution {
         precondition(norm.map { $0.channels == g.outChannels } ?? true, "FusedConvolution: batch norm width != output channels")
         convolution = conv
         self.norm = norm
-        let output = [input[0], g.outChannels, g.outputSize(input[2]), g.outputSize(input[3])]
+        let output = g.outputShape(input: input)
         let weightShape = [g.outChannels, g.inChannels, g.kernelSize, g.kernelSize]
         var anySource = DNNL.descriptor(input, dnnl_format_tag_any)
         var anyDestination = DNNL.descriptor(output, dnnl_format_tag_any)
         var anyWeights = DNNL.descriptor(weightShape, dnnl_format_tag_any)
         let plainBias = DNNL.descriptor([g.outChannels], dnnl_x)
         let hasBias = conv.bias != nil || norm != nil
-        let strides = [Int64(g.stride), Int64(g.stride)]
-        let dilates = [Int64(g.dilation - 1), Int64(g.dilation - 1)]
-        let padLeft = [Int64(g.padding), Int64(g.padding)]
-        let padRight = (2...3).map { axis -> Int64 in
-            Int64((output[axis] - 1) * g.stride + g.dilation * (g.kernelSize - 1) + 1 - input[axis] - g.padding)
-        }
+        let window = DNNL.ConvolutionWindow(g, input: input)
         var desc = dnnl_convolution_desc_t()
         DNNL.withOptionalPointer(to: hasBias ? plainBias : nil) { biasPointer in
             DNNL.check(dnnl_dilated_convolution_forward_desc_init(
                 &desc, dnnl_forward_inference, dnnl_convolution_direct, &anySource, &anyWeights,
-                biasPointer, &anyDestination, strides, dilates, padLeft, padRight), "fused forward descriptor")
+                biasPointer, &anyDestination, window.strides, window.dilates, window.padLeft, window.padRight), "fused forward descriptor")
         }
 
         // Post-ops: the sum with the destination's contents, then ReLU.

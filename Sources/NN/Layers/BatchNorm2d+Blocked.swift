@@ -43,16 +43,10 @@ extension BatchNorm2d {
                                 squares += Sums(acc)
                             }
                             for (lane, ch) in channels.enumerated() {
-                                mean[ch] = Float(meanD[lane])
-                                invStd[ch] = 1 / (Float(squares[lane] / Double(m)) + eps).squareRoot()
-                                runningMean.data[ch] = (1 - momentum) * runningMean.data[ch] + momentum * mean[ch]
-                                runningVar.data[ch] = (1 - momentum) * runningVar.data[ch] + momentum * Float(squares[lane] / Double(m - 1))
+                                recordBatchStatistics(channel: ch, mean: meanD[lane], centredSquares: squares[lane], count: m)
                             }
                         } else {
-                            for ch in channels {
-                                mean[ch] = runningMean.data[ch]
-                                invStd[ch] = evaluationInverseStd(ch)
-                            }
+                            for ch in channels { useRunningStatistics(channel: ch) }
                         }
                         for (lane, ch) in channels.enumerated() { mu[lane] = mean[ch]; inv[lane] = invStd[ch] }
                         let gamma = Chunk(weight.value.data[channels]), beta = Chunk(bias.value.data[channels])

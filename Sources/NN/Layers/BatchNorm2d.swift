@@ -76,14 +76,9 @@ public final class BatchNorm2d: Layer {
                             // inputs with a large mean.
                             let mu = planes.reduce(0.0) { $0 + Vectorized.sum(xp.start + $1, count: plane) } / Double(m)
                             let sq = planes.reduce(0.0) { $0 + Vectorized.centredSums(xp.start + $1, shift: Float(mu), count: plane) }
-                            mean[ch] = Float(mu)
-                            invStd[ch] = 1 / (Float(sq / Double(m)) + eps).squareRoot()
-                            runningMean.data[ch] = (1 - momentum) * runningMean.data[ch] + momentum * mean[ch]
-                            runningVar.data[ch] = (1 - momentum) * runningVar.data[ch]
-                                + momentum * Float(sq / Double(m - 1))
+                            recordBatchStatistics(channel: ch, mean: mu, centredSquares: sq, count: m)
                         } else {
-                            mean[ch] = runningMean.data[ch]
-                            invStd[ch] = evaluationInverseStd(ch)
+                            useRunningStatistics(channel: ch)
                         }
                         let mu = mean[ch], inv = invStd[ch]
                         let gamma = weight.value.data[ch], beta = bias.value.data[ch]
@@ -149,6 +144,21 @@ public final class BatchNorm2d: Layer {
             }
         }
         return dx
+    }
+
+    /// Sets a channel's normalisation from a training batch (mean, and the sum of squared deviations
+    /// from it over m values) and moves the running statistics towards it (unbiased variance).
+    func recordBatchStatistics(channel ch: Int, mean mu: Double, centredSquares sq: Double, count m: Int) {
+        mean[ch] = Float(mu)
+        invStd[ch] = 1 / (Float(sq / Double(m)) + eps).squareRoot()
+        runningMean.data[ch] = (1 - momentum) * runningMean.data[ch] + momentum * mean[ch]
+        runningVar.data[ch] = (1 - momentum) * runningVar.data[ch] + momentum * Float(sq / Double(m - 1))
+    }
+
+    /// Sets a channel's normalisation from the running statistics (evaluation).
+    func useRunningStatistics(channel ch: Int) {
+        mean[ch] = runningMean.data[ch]
+        invStd[ch] = evaluationInverseStd(ch)
     }
 
     /// 1/sqrt(running_var + eps) of a channel: what evaluation normalises by.

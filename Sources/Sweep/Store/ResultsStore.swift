@@ -30,15 +30,7 @@ public final class ResultsStore: Sendable {
     /// for: a second process opening the same new file at that moment gets "database is locked" on
     /// `PRAGMA journal_mode = WAL` and retries.
     static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
-        var attempt = 0
-        while true {
-            do {
-                return try DatabasePool(path: path, configuration: configuration)
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < 20 {
-                attempt += 1
-                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
-            }
-        }
+        try retrying(when: { $0.resultCode == .SQLITE_BUSY }) { try DatabasePool(path: path, configuration: configuration) }
     }
 
     /// Applies the migrations. Two processes creating the same new file at once can collide: on the
@@ -46,12 +38,20 @@ public final class ResultsStore: Sendable {
     /// before the other commits its tables ("table ... already exists"). The loser retries and finds
     /// the schema in place.
     static func migrate(_ pool: DatabasePool) throws {
+        try retrying(when: { error in
+            error.resultCode == .SQLITE_BUSY
+                || (error.resultCode == .SQLITE_ERROR && (error.message ?? "").contains("already exists"))
+        }) { try Schema.migrator.migrate(pool) }
+    }
+
+    /// Runs `body`, again after 0.05, 0.10, ... s (20 times at most) while it throws a database
+    /// error that `transient` accepts: what another process opening the same new file can cause.
+    static func retrying<T>(when transient: (DatabaseError) -> Bool, _ body: () throws -> T) throws -> T {
         var attempt = 0
         while true {
             do {
-                return try Schema.migrator.migrate(pool)
-            } catch let error as DatabaseError where attempt < 20 && (error.resultCode == .SQLITE_BUSY
-                || (error.resultCode == .SQLITE_ERROR && (error.message ?? "").contains("already exists"))) {
+                return try body()
+            } catch let error as DatabaseError where attempt < 20 && transient(error) {
                 attempt += 1
                 Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
             }

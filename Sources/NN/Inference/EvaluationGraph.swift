@@ -74,23 +74,19 @@ public final class EvaluationGraph {
 
     /// `value` in the layout `descriptor`: the value itself, or a new value and a reorder step.
     private func converted(_ value: Value, to descriptor: dnnl_memory_desc_t) -> Value {
-        let source = slot(value)
-        if DNNL.same(source.descriptor, descriptor) { return value }
-        let target = newSlot(dims: source.dims, descriptor: descriptor)
-        let reorder = DNNL.Primitive(reorderFrom: source.descriptor, to: descriptor)
-        let (from, to, stream) = (source.memory, slots[target.index].memory, stream)
-        steps.append((.layoutReorder, {
-            reorder.execute(on: stream, [(AUXSWEEP_ARG_FROM, from), (AUXSWEEP_ARG_TO, to)])
-            stream.wait()
-        }))
-        return target
+        DNNL.same(slot(value).descriptor, descriptor) ? value : reordered(value, to: descriptor)
     }
 
     /// A copy of `value` in a buffer of the graph's own (a reorder between equal layouts copies).
     private func copied(_ value: Value) -> Value {
+        reordered(value, to: slot(value).descriptor)
+    }
+
+    /// A new value in `descriptor`'s layout, filled from `value` by a reorder step.
+    private func reordered(_ value: Value, to descriptor: dnnl_memory_desc_t) -> Value {
         let source = slot(value)
-        let target = newSlot(dims: source.dims, descriptor: source.descriptor)
-        let reorder = DNNL.Primitive(reorderFrom: source.descriptor, to: source.descriptor)
+        let target = newSlot(dims: source.dims, descriptor: descriptor)
+        let reorder = DNNL.Primitive(reorderFrom: source.descriptor, to: descriptor)
         let (from, to, stream) = (source.memory, slots[target.index].memory, stream)
         steps.append((.layoutReorder, {
             reorder.execute(on: stream, [(AUXSWEEP_ARG_FROM, from), (AUXSWEEP_ARG_TO, to)])

@@ -48,6 +48,19 @@ enum Vectorized {
         for lane in 0..<lanes { p[lane] = v[lane] }
     }
 
+    /// out[i] = f(p[i]) for every i (`out` may be `p`).
+    @inline(__always)
+    static func map(_ p: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int,
+                    _ chunk: (Chunk) -> Chunk, _ scalar: (Float) -> Float) {
+        var i = 0
+        let a = UnsafeRawPointer(p), o = UnsafeMutableRawPointer(out)
+        while i + 16 <= count {
+            o.storeBytes(of: chunk(a.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self)), toByteOffset: i * 4, as: Chunk.self)
+            i += 16
+        }
+        while i < count { out[i] = scalar(p[i]); i += 1 }
+    }
+
     /// out[i] = f(p[i], q[i]) for every i (`out` may be `p` or `q`).
     @inline(__always)
     static func map(_ p: UnsafePointer<Float>, _ q: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int,

@@ -177,8 +177,8 @@ public final class BatchNorm2d: Layer {
                 for i in 0..<n {
                     for ch in 0..<c {
                         let o = (i * c + ch) * plane, mu = mean[ch], inv = invStd[ch]
-                        Vectorized.map(xp.start + o, xp.start + o, into: hp.start + o, count: plane,
-                                       { v, _ in (v - mu) * inv }, { v, _ in (v - mu) * inv })
+                        Vectorized.map(xp.start + o, into: hp.start + o, count: plane,
+                                       { ($0 - mu) * inv }, { ($0 - mu) * inv })
                     }
                 }
             }

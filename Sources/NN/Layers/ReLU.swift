@@ -13,8 +13,8 @@ public final class ReLU: Layer {
         x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in
                 // Negative values become 0; NaN stays NaN, as in PyTorch.
-                Vectorized.map(xp.start, xp.start, into: yp.start, count: yp.count,
-                               { v, _ in v.replacing(with: 0, where: v .< 0) }, { v, _ in v < 0 ? 0 : v })
+                Vectorized.map(xp.start, into: yp.start, count: yp.count,
+                               { $0.replacing(with: 0, where: $0 .< 0) }, { $0 < 0 ? 0 : $0 })
             }
         }
         output = y

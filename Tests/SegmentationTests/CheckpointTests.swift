@@ -23,6 +23,18 @@ struct CheckpointTests {
         #expect(loaded.state.tensors.map(\.tensor) == model.state.tensors.map(\.tensor))
     }
 
+    @Test("a trainer's resumable checkpoint (a sweep job's) loads as a network, training state skipped")
+    func trainerCheckpoint() throws {
+        let trainer = Trainer(config: TrainerTests.tinyConfig(iterations: 2), auxWeight: 0.4, seed: 4)
+        for _ in 0..<2 { _ = try trainer.step() }
+        let path = Self.temporaryPath("job.safetensors")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try trainer.saveCheckpoint(to: path)
+        #expect(try SafeTensors.read(path: path).tensors.keys.contains { Trainer.isTrainingState($0) })
+        let loaded = try Checkpoint.load(path: path)
+        #expect(loaded.state.tensors.map(\.tensor) == trainer.model.state.tensors.map(\.tensor))
+    }
+
     @Test("a checkpoint without metadata loads from names and shapes alone")
     func noMetadata() throws {
         let fixture = try Fixture("model_plain4", target: "SegmentationTests")

@@ -23,13 +23,14 @@ public enum Checkpoint {
     }
 
     /// Reads a checkpoint and builds the network it describes; errors name the file and tensor.
+    /// A sweep job's resumable checkpoint loads too: its training state is skipped.
     /// - Parameter dropout: overrides the heads' dropout probability (0 for a deterministic pass).
     public static func load(path: String, dropout: Float? = nil) throws -> PSPNetMini {
         let file = try SafeTensors.read(path: path)
         var config = try inferConfig(file, path: path)
         if let dropout { config.dropout = dropout }
         let model = PSPNetMini(config: config, seed: 0)
-        try model.state.load(from: file, path: path)
+        try model.state.load(from: file, path: path, allowExtra: Trainer.isTrainingState)
         return model
     }
 

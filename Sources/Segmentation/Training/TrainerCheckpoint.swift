@@ -5,6 +5,12 @@ import NN
 /// bit for bit as if it had never stopped.
 extension Trainer {
     /// Writes the state after the last completed iteration (atomically).
+    /// Whether a tensor of a resumable checkpoint is training state (momentum buffers, batch order)
+    /// rather than part of the network: a network-only reader skips these.
+    public static func isTrainingState(_ name: String) -> Bool {
+        name.hasPrefix("sgd.") || name.hasPrefix("trainer.")
+    }
+
     public func saveCheckpoint(to path: String) throws {
         var file = SafeTensors.File(metadata: [
             "iteration": "\(iteration)",
@@ -42,7 +48,7 @@ extension Trainer {
         guard try meta("seed") == "\(seed)", try meta("aux_weight") == "\(auxWeight)" else {
             throw TensorFileError(file: path, field: "seed", problem: "belongs to another job")
         }
-        try model.state.load(from: file, path: path, allowExtra: { $0.hasPrefix("sgd.") || $0.hasPrefix("trainer.") })
+        try model.state.load(from: file, path: path, allowExtra: Trainer.isTrainingState)
         let buffers = try (0..<optimizer.parameters.count).compactMap { index -> Tensor? in
             file.tensors["sgd.momentum.\(index)"] == nil ? nil : try file.tensor("sgd.momentum.\(index)", file: path)
         }

@@ -54,8 +54,11 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "NN", "TestSupport"], exclude: ["Fixtures"]),
-        // Runs the built binary: exact output, exit codes, files written.
+        // Sweep files, statistics against SciPy, the report's exact output, and the runner and store in
+        // process: determinism across workers, resume from checkpoints, failed jobs.
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Segmentation", "NN"], exclude: ["Fixtures"]),
+        // Runs the built binary: exact output, exit codes, files written; kill -9, Ctrl-C and two runs
+        // on one database; predict and grad on PyTorch checkpoints; bench's JSON and breakdown.
         .testTarget(name: "CLITests", dependencies: ["auxsweep", "NN", "Sweep", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PSPNet-mini: the PyTorch reference of the network in DESIGN.md section 4.
+"""PSPNet-mini: the PyTorch reference of the network in docs/DESIGN.md section 4.
 
 The module tree is laid out so that `state_dict()` names are exactly the
 checkpoint contract (`stem.0.weight`, `layer2.0.down.0.weight`,

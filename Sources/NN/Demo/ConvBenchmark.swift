@@ -1,6 +1,6 @@
 import Foundation
 
-/// Single-layer convolution throughput on the PSPNet-mini shapes (DESIGN.md section 4), and the raw
+/// Single-layer convolution throughput on the PSPNet-mini shapes (docs/DESIGN.md section 4), and the raw
 /// oneDNN sgemm rate beside it.
 public enum ConvBenchmark {
     /// One convolution of the network, at a given batch.
@@ -17,7 +17,11 @@ public enum ConvBenchmark {
         }
     }
 
-    /// The convolutions of PSPNet-mini for 64 x 64 inputs, 7 classes (main path and aux head).
+    /// The classifier's output channels: the shapes task's class count (`ShapesDataset.classCount` in
+    /// the Segmentation module, which NN cannot import).
+    public static let classes = 11
+
+    /// The convolutions of PSPNet-mini for 64 x 64 inputs, `classes` classes (main path and aux head).
     public static let pspnetMini: [Shape] = [
         Shape(name: "stem 3->16 s2", inChannels: 3, outChannels: 16, kernelSize: 3, stride: 2, padding: 1, dilation: 1, size: 64, count: 1),
         Shape(name: "layer1 16->16", inChannels: 16, outChannels: 16, kernelSize: 3, stride: 1, padding: 1, dilation: 1, size: 32, count: 4),
@@ -32,7 +36,7 @@ public enum ConvBenchmark {
         Shape(name: "layer4 down 1x1", inChannels: 64, outChannels: 128, kernelSize: 1, stride: 1, padding: 0, dilation: 1, size: 8, count: 1),
         Shape(name: "ppm bin6 1x1", inChannels: 128, outChannels: 32, kernelSize: 1, stride: 1, padding: 0, dilation: 1, size: 6, count: 1),
         Shape(name: "head 256->64", inChannels: 256, outChannels: 64, kernelSize: 3, stride: 1, padding: 1, dilation: 1, size: 8, count: 1),
-        Shape(name: "head cls 1x1", inChannels: 64, outChannels: 7, kernelSize: 1, stride: 1, padding: 0, dilation: 1, size: 8, count: 1),
+        Shape(name: "head cls 1x1", inChannels: 64, outChannels: classes, kernelSize: 1, stride: 1, padding: 0, dilation: 1, size: 8, count: 1),
         Shape(name: "aux 64->32", inChannels: 64, outChannels: 32, kernelSize: 3, stride: 1, padding: 1, dilation: 1, size: 8, count: 1),
     ]
 

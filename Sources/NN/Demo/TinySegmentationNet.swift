@@ -1,5 +1,5 @@
-/// A tiny segmentation network that exercises every layer of the core end to end: the core's smoke
-/// test and `make demo`'s workload until the PSPNet-mini trainer exists.
+/// A tiny segmentation network that exercises every layer of the core end to end: the network of
+/// the core's smoke test (`Tests/NNTests/CoreSmokeTests.swift`) and of `auxsweep core-demo`.
 ///
 /// x [N, 3, H, W] -> conv3x3 s2 (3->8) -> BN -> ReLU -> [conv3x3 -> BN] + identity -> ReLU
 ///   -> concat(features, upsample(avgpool2(features))) -> Dropout2d -> conv1x1 (16->classes)

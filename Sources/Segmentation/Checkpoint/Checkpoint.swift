@@ -1,6 +1,6 @@
 import NN
 
-/// PSPNet-mini checkpoints as `.safetensors` files with PyTorch's tensor names (DESIGN.md section 4).
+/// PSPNet-mini checkpoints: `.safetensors` files with PyTorch's tensor names (docs/DESIGN.md section 4).
 ///
 /// The reader infers the architecture from the tensors alone (classes from `head.4.bias`, blocks per
 /// stage from `layerL.B.conv1.weight`, residual stages 2-4 from `layerL.0.down`), so a checkpoint that

@@ -1,7 +1,7 @@
 /// The shape of PSPNet-mini: classes, blocks and residual connections per stage, dropout.
 ///
-/// Widths are fixed by DESIGN.md section 4 (16, 32, 64, 128 channels; pyramid bins 1, 2, 3, 6 with 32
-/// channels each; main head 64 and auxiliary head 32 channels).
+/// Widths are fixed by docs/DESIGN.md section 4 (16, 32, 64, 128 channels; pyramid bins 1, 2, 3, 6
+/// with 32 channels each; main head 64 and auxiliary head 32 channels).
 public struct ModelConfig: Sendable, Equatable, Codable {
     /// Number of segmentation classes (class 0 is background).
     public var classes: Int

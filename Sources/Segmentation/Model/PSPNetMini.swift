@@ -1,7 +1,7 @@
 import NN
 
-/// PSPNet-mini (DESIGN.md section 4): a residual backbone of four stages (the fourth dilated), pyramid
-/// pooling, the main head, and the auxiliary head on stage 3 that runs in training only.
+/// PSPNet-mini (docs/DESIGN.md section 4): a residual backbone of four stages (the fourth dilated),
+/// pyramid pooling, the main head, and the auxiliary head on stage 3 that runs in training only.
 ///
 /// The model returns main and auxiliary logits; the trainer owns `main + w * aux`.
 public final class PSPNetMini {

@@ -1,6 +1,6 @@
 import NN
 
-/// The model's tensors under their PyTorch names (DESIGN.md section 4), in a stable order: what a
+/// The model's tensors under their PyTorch names (docs/DESIGN.md section 4), in a stable order: what a
 /// checkpoint stores and what `load_state_dict` expects.
 public struct StateDictionary {
     /// Where a named tensor lives in the model.

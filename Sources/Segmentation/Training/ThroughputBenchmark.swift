@@ -18,7 +18,7 @@ public enum ThroughputBenchmark {
 
     /// Times training steps (forward, `main + 0.4 * aux`, backward, SGD) and evaluation forwards, each
     /// for at least `seconds` after three warm-up steps; the rates are totals over the timed runs.
-    public static func measure(batch: Int, classes: Int = 7, seconds: Double) -> Result {
+    public static func measure(batch: Int, classes: Int = ShapesDataset.classCount, seconds: Double) -> Result {
         let workload = Workload(batch: batch, classes: classes)
         let (trainSteps, trainTime) = timed(seconds, workload.trainStep)
         let trainMACs = workload.trainingMultiplyAdds()
@@ -45,7 +45,7 @@ public enum ThroughputBenchmark {
 
     /// Profiles training steps and evaluation batches for at least `seconds` each (after warm-up),
     /// returning average seconds per step or batch by kernel kind.
-    public static func breakdown(batch: Int, classes: Int = 7, seconds: Double) -> Breakdown {
+    public static func breakdown(batch: Int, classes: Int = ShapesDataset.classCount, seconds: Double) -> Breakdown {
         let workload = Workload(batch: batch, classes: classes)
         func profile(_ body: @escaping () -> Void) -> (KernelProfiler.Times, Double) {
             for _ in 0..<3 { body() }

@@ -8,7 +8,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure PSPNet-mini training and evaluation throughput (img/s).",
         discussion: """
-            Random 64x64 batches, 7 classes. A training step is forward, main + 0.4 * aux \
+            Random 64x64 batches, 11 classes (the shapes task's). A training step is forward, main + 0.4 * aux \
             cross-entropy, backward and an SGD step; evaluation is an evaluation-mode forward of the \
             main head. Effective GFLOP/s count convolution FLOPs only, a training step as three times \
             its forward. Compare with tools/reference/bench_pspnet.py (PyTorch, same settings). \

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Segmentation
 
-/// The knobs of one training job, shared by `train` and `bench`.
+/// The knobs of one training job, as `auxsweep train` takes them (`bench` runs a fixed workload).
 struct TrainOptions: ParsableArguments {
     @Option(help: "SGD iterations.")
     var iterations = TrainConfig.Schedule().iterations

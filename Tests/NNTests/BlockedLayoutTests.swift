@@ -17,8 +17,13 @@ struct BlockedLayoutTests {
         #expect(x.converted(to: .nchw) == x)
     }
 
-    @Test("a convolution reading and writing blocked16 gives the NCHW results bit for bit, both ways")
-    func convolution() {
+    @Test("a convolution reading and writing blocked16 agrees with NCHW, both ways, on this CPU's path")
+    func convolution() throws {
+        // oneDNN computes in the layout it picks for this CPU (nChw16c with AVX-512, nChw8c with
+        // AVX2): blocked16 buffers are that layout or one reorder away from it, and the kernels may
+        // differ from the NCHW path's, so the two agree within the tolerances, not bit for bit.
+        print("oneDNN on this CPU: isa \(ConvolutionLayoutProbe.isa), convolution activations \(ConvolutionLayoutProbe.activationLayout)")
+        #expect(["nChw16c", "nChw8c"].contains(ConvolutionLayoutProbe.activationLayout))
         var generator = SeededGenerator(seed: 42)
         let plain = Conv2d(inChannels: 16, outChannels: 32, kernelSize: 3, stride: 2, padding: 1, generator: &generator)
         generator = SeededGenerator(seed: 42)
@@ -27,11 +32,12 @@ struct BlockedLayoutTests {
         let x = randomTensor([2, 16, 9, 10], seed: 43), dy = randomTensor([2, 32, 5, 5], seed: 44)
         let y = blocked.forward(x.converted(to: .blocked16))
         #expect(y.layout == .blocked16)
-        #expect(y.converted(to: .nchw) == plain.forward(x))
+        #expect(Tolerance.error(y.converted(to: .nchw), plain.forward(x)) <= Tolerance.forward)
         let dx = blocked.backward(dy.converted(to: .blocked16))
         #expect(dx.layout == .blocked16)
-        #expect(dx.converted(to: .nchw) == plain.backward(dy))
-        #expect(blocked.weight.grad == plain.weight.grad && blocked.bias?.grad == plain.bias?.grad)
+        #expect(Tolerance.error(dx.converted(to: .nchw), plain.backward(dy)) <= Tolerance.backward)
+        #expect(Tolerance.error(blocked.weight.grad, plain.weight.grad) <= Tolerance.backward)
+        #expect(Tolerance.error(try #require(blocked.bias?.grad), try #require(plain.bias?.grad)) <= Tolerance.backward)
     }
 
     @Test("batch norm on blocked16 agrees with NCHW, training and evaluation, with and without ReLU",
@@ -54,6 +60,22 @@ struct BlockedLayoutTests {
         #expect(Tolerance.error(blocked.bias.grad, plain.bias.grad) <= Tolerance.backward)
         #expect(Tolerance.error(blocked.runningMean, plain.runningMean) <= Tolerance.forward)
         #expect(Tolerance.error(blocked.runningVar, plain.runningVar) <= Tolerance.forward)
+    }
+
+    @Test("batch norm on blocked16 matches PyTorch (float64) when |mean| is 50-200 times the spread",
+          arguments: ["offset_1x1", "offset_64x64"])
+    func batchNormLargeOffsets(_ name: String) throws {
+        let f = try Fixture("bn_train_" + name)
+        let bn = try BatchNorm2dTests.layer(for: f)
+        let y = bn.forward(try f.tensor("x").converted(to: .blocked16))
+        #expect(y.layout == .blocked16)
+        #expect(Tolerance.error(y.converted(to: .nchw), try f.tensor("y")) <= Tolerance.forward)
+        #expect(Tolerance.error(bn.runningMean, try f.tensor("running_mean_after")) <= Tolerance.forward)
+        #expect(Tolerance.error(bn.runningVar, try f.tensor("running_var_after")) <= Tolerance.forward)
+        let dx = bn.backward(try f.tensor("dy").converted(to: .blocked16))
+        #expect(Tolerance.error(dx.converted(to: .nchw), try f.tensor("dx")) <= Tolerance.backward)
+        #expect(Tolerance.error(bn.weight.grad, try f.tensor("dweight")) <= Tolerance.backward)
+        #expect(Tolerance.error(bn.bias.grad, try f.tensor("dbias")) <= Tolerance.backward)
     }
 
     @Test("ReLU and sums keep the layout; layers that need NCHW say so")

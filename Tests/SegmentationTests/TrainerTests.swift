@@ -57,14 +57,18 @@ struct TrainerTests {
         #expect(zero.0[2].mainLoss != one.0[2].mainLoss)
     }
 
-    @Test("a non-finite loss stops the job with an error naming the iteration")
-    func nonFinite() {
-        let config = Self.tinyConfig(iterations: 50, lr: 1e6)
+    @Test("a non-finite loss stops the job at the exact iteration where it appears")
+    func nonFinite() throws {
+        let trainer = Trainer(config: Self.tinyConfig(iterations: 10), auxWeight: 0.4, seed: 1)
+        for _ in 0..<3 { _ = try trainer.step() }
+        // A NaN planted in the stem's weights makes every logit, and so the loss, NaN on any CPU.
+        trainer.model.parameters[0].value.data[0] = .nan
         #expect {
-            _ = try Self.run(config, auxWeight: 0.4, seed: 1)
+            _ = try trainer.step()
         } throws: { error in
-            guard case TrainingError.nonFiniteLoss(let iteration, _)? = error as? TrainingError else { return false }
-            return iteration > 0 && iteration < 50
+            guard case TrainingError.nonFiniteLoss(let iteration, let loss)? = error as? TrainingError else { return false }
+            return iteration == 3 && loss.isNaN && "\(error)" == "loss is NaN at iteration 3"
         }
+        #expect(trainer.iteration == 3)
     }
 }

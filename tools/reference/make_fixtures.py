@@ -58,6 +58,15 @@ BN_TRAIN_CASES = {
 BN_EVAL_CASES = {
     "basic": ((2, 4, 3, 5), 1.0, 0.0),
 }
+# Large offsets, training mode: channel c gets x = randn * s_c + m_c with s_c in [0.5, 2) and
+# |m_c| / s_c in [50, 200) over the sample (signs alternate), so the batch statistics must come from sums that do
+# not lose the spread under the offset. 16 channels: one nChw16c block, for the blocked path too.
+# The reference is computed in float64 from the float32 inputs and stored as float32.
+# name: x shape
+BN_OFFSET_CASES = {
+    "1x1": (8, 16, 1, 1),
+    "64x64": (1, 16, 64, 64),
+}
 
 RELU_SHAPE = (2, 3, 4, 5)
 
@@ -107,6 +116,7 @@ SEEDS = {
     "conv": 1000,
     "bn_train": 2000,
     "bn_eval": 2100,
+    "bn_offset": 2200,
     "relu": 3000,
     "pool": 4000,
     "bilinear": 5000,
@@ -244,6 +254,42 @@ def make_batchnorm(out_dir: Path) -> None:
         tensors = _bn_case(shape, scale, shift, training=False)
         write(out_dir, f"bn_eval_{name}", tensors,
               meta(op="batch_norm", seed=seed, training=False, eps=BN_EPS, momentum=BN_MOMENTUM))
+
+
+def make_batchnorm_offset(out_dir: Path) -> None:
+    for i, (name, shape) in enumerate(BN_OFFSET_CASES.items()):
+        seed = SEEDS["bn_offset"] + i
+        torch.manual_seed(seed)
+        c = shape[1]
+        std = torch.rand(c) * 1.5 + 0.5
+        ratio = torch.rand(c) * 150 + 50
+        sign = torch.tensor([1.0 if k % 2 == 0 else -1.0 for k in range(c)])
+        offset = sign * ratio * std
+        z = torch.randn(shape)
+        # Standardise each channel's sample so its own mean and std are 0 and 1 (then m_c / s_c holds).
+        z = (z - z.mean(dim=(0, 2, 3), keepdim=True)) / z.std(dim=(0, 2, 3), keepdim=True)
+        x32 = f32(z * std.view(1, c, 1, 1) + offset.view(1, c, 1, 1))
+        weight32 = f32(torch.rand(c) + 0.5)
+        bias32 = f32(torch.randn(c))
+        rm_before = f32(offset + torch.randn(c))
+        rv_before = f32(std * std)
+        dy32 = f32(torch.randn(shape))
+        x, weight, bias = (t.double().requires_grad_(True) for t in (x32, weight32, bias32))
+        rm, rv = rm_before.double(), rv_before.double()
+        y = F.batch_norm(x, rm, rv, weight, bias, training=True, momentum=BN_MOMENTUM, eps=BN_EPS)
+        y.backward(dy32.double())
+        per_channel = x32.double().transpose(0, 1).reshape(c, -1)
+        worst = float((per_channel.mean(1).abs() / per_channel.std(1)).min())
+        assert worst >= 50, (name, worst)
+        tensors = {
+            "x": x32, "weight": weight32, "bias": bias32,
+            "running_mean_before": rm_before, "running_var_before": rv_before,
+            "y": y, "dy": dy32, "dx": x.grad, "dweight": weight.grad, "dbias": bias.grad,
+            "running_mean_after": rm, "running_var_after": rv,
+        }
+        write(out_dir, f"bn_train_offset_{name}", {k: f32(v) for k, v in tensors.items()},
+              meta(op="batch_norm", seed=seed, training=True, eps=BN_EPS, momentum=BN_MOMENTUM,
+                   running_var_update="unbiased", reference="float64", min_abs_mean_over_std=f"{worst:.1f}"))
 
 
 def make_relu(out_dir: Path) -> None:
@@ -399,6 +445,7 @@ def make_ppm(out_dir: Path) -> None:
 FAMILIES = [
     make_conv,
     make_batchnorm,
+    make_batchnorm_offset,
     make_relu,
     make_pool,
     make_bilinear,

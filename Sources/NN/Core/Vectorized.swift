@@ -106,19 +106,23 @@ enum Vectorized {
     @inline(__always)
     static func sumAndDot(_ dy: UnsafePointer<Float>, _ h: UnsafePointer<Float>, positiveIn mask: UnsafePointer<Float>?,
                           count: Int) -> (Double, Double) {
-        var accSum = Chunk(repeating: 0), accDot = Chunk(repeating: 0)
         var i = 0
         let d = UnsafeRawPointer(dy), hs = UnsafeRawPointer(h)
         let zero = Chunk(repeating: 0)
-        while i + 16 <= count {
-            var g = d.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self)
-            if let mask { g.replace(with: zero, where: .!(UnsafeRawPointer(mask).loadUnaligned(fromByteOffset: i * 4, as: Chunk.self) .> zero)) }
-            accSum += g
-            accDot += g * hs.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self)
-            i += 16
-        }
         var sum = 0.0, dot = 0.0
-        for lane in 0..<16 { sum += Double(accSum[lane]); dot += Double(accDot[lane]) }
+        let whole = count - count % 16
+        while i < whole {
+            let end = min(whole, i + 16 * flushEvery)
+            var accSum = Chunk(repeating: 0), accDot = Chunk(repeating: 0)
+            while i < end {
+                var g = d.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self)
+                if let mask { g.replace(with: zero, where: .!(UnsafeRawPointer(mask).loadUnaligned(fromByteOffset: i * 4, as: Chunk.self) .> zero)) }
+                accSum += g
+                accDot += g * hs.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self)
+                i += 16
+            }
+            for lane in 0..<16 { sum += Double(accSum[lane]); dot += Double(accDot[lane]) }
+        }
         while i < count {
             let g = mask.map { $0[i] > 0 ? dy[i] : 0 } ?? dy[i]
             sum += Double(g)
@@ -205,18 +209,27 @@ enum Vectorized {
         while i < count { dst[i] += a * x[i]; i += 1 }
     }
 
-    /// The sum of `count` floats, accumulated in 16 float lanes and then in double precision.
+    /// How many values one float lane of a sum accumulates before it is added into double
+    /// precision (then even a plane of 128x128 values with a mean 50 times their spread keeps it).
+    static let flushEvery = 256
+
+    /// The sum of `count` floats, accumulated in 16 float lanes (each flushed into double every
+    /// `flushEvery` values) and then in double precision.
     @inline(__always)
     static func sum(_ p: UnsafePointer<Float>, count: Int) -> Double {
-        var acc = Chunk(repeating: 0)
         var i = 0
         let raw = UnsafeRawPointer(p)
-        while i + 16 <= count {
-            acc += raw.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self)
-            i += 16
-        }
         var total = 0.0
-        for lane in 0..<16 { total += Double(acc[lane]) }
+        let whole = count - count % 16
+        while i < whole {
+            let end = min(whole, i + 16 * flushEvery)
+            var acc = Chunk(repeating: 0)
+            while i < end {
+                acc += raw.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self)
+                i += 16
+            }
+            for lane in 0..<16 { total += Double(acc[lane]) }
+        }
         while i < count { total += Double(p[i]); i += 1 }
         return total
     }
@@ -224,17 +237,21 @@ enum Vectorized {
     /// The sum of (p[i] - shift)^2, accumulated as `sum`.
     @inline(__always)
     static func centredSums(_ p: UnsafePointer<Float>, shift: Float, count: Int) -> Double {
-        var acc = Chunk(repeating: 0)
         let s = Chunk(repeating: shift)
         var i = 0
         let raw = UnsafeRawPointer(p)
-        while i + 16 <= count {
-            let d = raw.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self) - s
-            acc += d * d
-            i += 16
-        }
         var total = 0.0
-        for lane in 0..<16 { total += Double(acc[lane]) }
+        let whole = count - count % 16
+        while i < whole {
+            let end = min(whole, i + 16 * flushEvery)
+            var acc = Chunk(repeating: 0)
+            while i < end {
+                let d = raw.loadUnaligned(fromByteOffset: i * 4, as: Chunk.self) - s
+                acc += d * d
+                i += 16
+            }
+            for lane in 0..<16 { total += Double(acc[lane]) }
+        }
         while i < count { let d = Double(p[i] - shift); total += d * d; i += 1 }
         return total
     }

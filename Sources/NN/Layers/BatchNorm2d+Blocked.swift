@@ -1,10 +1,29 @@
 /// Batch norm on nChw16c tensors ([N, C/16, H, W, 16]): the 16 channels of a block are the 16 lanes
 /// of a SIMD chunk, so every per-channel sum and scale is a lane-wise vector operation. Same
-/// formulas as the NCHW path; per channel, lanes accumulate one image's plane in float and images
-/// add up in double.
+/// formulas as the NCHW path; per channel, a lane accumulates at most `Vectorized.flushEvery` pixels
+/// in float before they are added up in double (a plane of 128x128 pixels summed in one float would
+/// lose the spread under a large mean).
 extension BatchNorm2d {
     typealias Chunk = SIMD16<Float>
     typealias Sums = SIMD16<Double>
+
+    /// The sum over the `plane` pixels at `base` (bytes) of `value(offset)`, per lane: float lanes
+    /// flushed into double every `Vectorized.flushEvery` pixels.
+    @inline(__always)
+    static func planeSums(base: Int, plane: Int, _ value: (Int) -> Chunk) -> Sums {
+        var total = Sums(repeating: 0)
+        var p = 0
+        while p < plane {
+            let end = min(plane, p + Vectorized.flushEvery)
+            var acc = Chunk(repeating: 0)
+            while p < end {
+                acc += value(base + p * 64)
+                p += 1
+            }
+            total += Sums(acc)
+        }
+        return total
+    }
 
     /// x: [N, C, H, W] in blocked16 -> y in blocked16 (training or evaluation, fused ReLU or not).
     func forwardBlocked(_ x: Tensor) -> Tensor {
@@ -25,22 +44,18 @@ extension BatchNorm2d {
                         if isTraining {
                             var total = Sums(repeating: 0)
                             for i in 0..<n {
-                                var acc = Chunk(repeating: 0)
-                                let base = (i * blocks + b) * plane * 64
-                                for p in 0..<plane { acc += xs.loadUnaligned(fromByteOffset: base + p * 64, as: Chunk.self) }
-                                total += Sums(acc)
+                                total += Self.planeSums(base: (i * blocks + b) * plane * 64, plane: plane) {
+                                    xs.loadUnaligned(fromByteOffset: $0, as: Chunk.self)
+                                }
                             }
                             let meanD = total / Double(m)
                             let shift = Chunk(meanD)
                             var squares = Sums(repeating: 0)
                             for i in 0..<n {
-                                var acc = Chunk(repeating: 0)
-                                let base = (i * blocks + b) * plane * 64
-                                for p in 0..<plane {
-                                    let d = xs.loadUnaligned(fromByteOffset: base + p * 64, as: Chunk.self) - shift
-                                    acc += d * d
+                                squares += Self.planeSums(base: (i * blocks + b) * plane * 64, plane: plane) {
+                                    let d = xs.loadUnaligned(fromByteOffset: $0, as: Chunk.self) - shift
+                                    return d * d
                                 }
-                                squares += Sums(acc)
                             }
                             for (lane, ch) in channels.enumerated() {
                                 recordBatchStatistics(channel: ch, mean: meanD[lane], centredSquares: squares[lane], count: m)
@@ -97,15 +112,22 @@ extension BatchNorm2d {
                             let channels = (b * 16)..<(b * 16 + 16)
                             var sumDy = Sums(repeating: 0), sumDyXhat = Sums(repeating: 0)
                             for i in 0..<n {
-                                var accSum = Chunk(repeating: 0), accDot = Chunk(repeating: 0)
+                                // Both sums in one pass, flushed like `planeSums`.
                                 let base = (i * blocks + b) * plane * 64
-                                for p in 0..<plane {
-                                    let g = gradient(base + p * 64)
-                                    accSum += g
-                                    accDot += g * hs.loadUnaligned(fromByteOffset: base + p * 64, as: Chunk.self)
+                                var p = 0
+                                while p < plane {
+                                    let end = min(plane, p + Vectorized.flushEvery)
+                                    var accSum = Chunk(repeating: 0), accDot = Chunk(repeating: 0)
+                                    while p < end {
+                                        let offset = base + p * 64
+                                        let g = gradient(offset)
+                                        accSum += g
+                                        accDot += g * hs.loadUnaligned(fromByteOffset: offset, as: Chunk.self)
+                                        p += 1
+                                    }
+                                    sumDy += Sums(accSum)
+                                    sumDyXhat += Sums(accDot)
                                 }
-                                sumDy += Sums(accSum)
-                                sumDyXhat += Sums(accDot)
                             }
                             var scale = Chunk(repeating: 0)
                             for (lane, ch) in channels.enumerated() {

@@ -35,7 +35,33 @@ struct SweepCommandTests {
         return (jobs, rows)
     }
 
-    @Test("kill -9 at several points, then run again: every job done once, rows and metrics as uninterrupted")
+    /// What the database shows of a running sweep, read by the test while `auxsweep run` writes.
+    struct Progress {
+        var running = 0, done = 0, stepRows = 0, checkpoints = 0
+
+        init(_ db: String) throws {
+            guard FileManager.default.fileExists(atPath: db) else { return }
+            for j in try ResultsStore.openExisting(path: db).jobSummaries(JobFilter(sweep: "killme")) {
+                if j.job.status == .running { running += 1 }
+                if j.job.status == .done { done += 1 }
+                stepRows += j.steps
+                checkpoints += j.job.checkpointIteration
+            }
+        }
+    }
+
+    /// Polls the database every 10 ms until `condition` holds; false when the process ended first.
+    /// (The 300 s bound only keeps a broken build from hanging the suite.)
+    static func wait(for process: Process, db: String, until condition: (Progress) -> Bool) throws -> Bool {
+        let deadline = Date().addingTimeInterval(300)
+        while process.isRunning && Date() < deadline {
+            if condition(try Progress(db)) { return true }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return false
+    }
+
+    @Test("kill -9 at four points seen in the database, then run again: every job done once, rows and metrics as uninterrupted")
     func killNine() throws {
         let reference = try Self.setUp(), killed = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: reference.dir); try? FileManager.default.removeItem(at: killed.dir) }
@@ -44,29 +70,40 @@ struct SweepCommandTests {
         let expected = try Self.outcome(reference.db)
         #expect(expected.jobs.values.allSatisfy { $0.hasPrefix("done steps=120 ") } && expected.stepRows == 480)
 
-        for (round, delay) in [0.15, 0.4, 0.3, 0.5].enumerated() {
+        // Each point is relative to what the database showed when the round started, so each round
+        // kills at a new place: a job just claimed, a checkpoint just recorded, rows written between
+        // checkpoints, a job just done.
+        let points: [(String, (Progress, Progress) -> Bool)] = [
+            ("a job claimed", { _, now in now.running > 0 }),
+            ("a new checkpoint recorded", { start, now in now.checkpoints > start.checkpoints }),
+            ("10 more step rows", { start, now in now.stepRows >= start.stepRows + 10 }),
+            ("a job done", { start, now in now.done > start.done }),
+        ]
+        for (round, (point, reached)) in points.enumerated() {
+            let start = try Progress(killed.db)
             let process = try CLIRunner.start(["run", killed.sweep, "--db", killed.db], in: killed.dir, name: "kill\(round)")
-            Thread.sleep(forTimeInterval: delay)
+            let hit = try Self.wait(for: process, db: killed.db) { reached(start, $0) }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
+            #expect(hit, "round \(round): the sweep ended before \(point)")
         }
         let resumed = try CLIRunner.run(["run", killed.sweep, "--db", killed.db])
         #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(!resumed.stderr.contains("set aside"), "\(resumed.stderr)")
         let after = try Self.outcome(killed.db)
         #expect(after.jobs == expected.jobs)
         #expect(after.stepRows == expected.stepRows)
     }
 
-    @Test("Ctrl-C stops within 2 s with exit 130, jobs interrupted; the next run finishes them")
+    @Test("Ctrl-C while a job runs: exit 130, jobs interrupted; the next run finishes them")
     func interrupt() throws {
         let s = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: s.dir) }
         let process = try CLIRunner.start(["run", s.sweep, "--db", s.db], in: s.dir, name: "int")
-        Thread.sleep(forTimeInterval: 0.3)
-        let sent = Date()
+        let running = try Self.wait(for: process, db: s.db) { $0.running > 0 }
+        #expect(running, "the sweep ended before a job was seen running")
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
-        #expect(Date().timeIntervalSince(sent) < 2)
         #expect(process.terminationStatus == 130)
         let statuses = try ResultsStore.openExisting(path: s.db).jobSummaries(JobFilter(sweep: "killme")).map(\.job.status)
         #expect(statuses.contains(.interrupted) && !statuses.contains(.running), "\(statuses)")
@@ -75,11 +112,32 @@ struct SweepCommandTests {
         #expect(try Self.outcome(s.db).jobs.values.allSatisfy { $0.hasPrefix("done steps=120 ") })
     }
 
+    @Test("Ctrl-C at once, before any job: exit 130 and nothing half-written; the next run does everything")
+    func interruptAtStart() throws {
+        let s = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        let process = try CLIRunner.start(["run", s.sweep, "--db", s.db], in: s.dir, name: "int0")
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        // Either the signal came before the handler (the default action ends the process) or the
+        // handler turned it into a stop; never a crash, a half-made database or a running job.
+        #expect([130, SIGINT].contains(process.terminationStatus), "\(process.terminationReason) \(process.terminationStatus)")
+        if FileManager.default.fileExists(atPath: s.db) {
+            let statuses = try ResultsStore.openExisting(path: s.db).jobSummaries(JobFilter(sweep: "killme")).map(\.job.status)
+            #expect(!statuses.contains(.running), "\(statuses)")
+        }
+        let again = try CLIRunner.run(["run", s.sweep, "--db", s.db])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try Self.outcome(s.db).jobs.values.allSatisfy { $0.hasPrefix("done steps=120 ") })
+    }
+
     @Test("two runs on one database share the work: each job runs once, no lock errors")
     func twoProcesses() throws {
         let s = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: s.dir) }
         let a = try CLIRunner.start(["run", s.sweep, "--db", s.db, "--jobs", "1"], in: s.dir, name: "a")
+        // The second starts once the first holds a job, so it has jobs left to take.
+        #expect(try Self.wait(for: a, db: s.db) { $0.running > 0 })
         let b = try CLIRunner.start(["run", s.sweep, "--db", s.db, "--jobs", "1"], in: s.dir, name: "b")
         a.waitUntilExit()
         b.waitUntilExit()
@@ -88,8 +146,38 @@ struct SweepCommandTests {
         #expect(!errors.joined().lowercased().contains("locked"))
         let jobs = try ResultsStore.openExisting(path: s.db).jobSummaries(JobFilter(sweep: "killme"))
         #expect(jobs.count == 4 && jobs.allSatisfy { $0.job.status == .done && $0.job.attempt == 1 && $0.steps == 120 })
-        // Both processes took part.
         #expect(Set(jobs.compactMap(\.job.pid)).count == 2)
+    }
+
+    @Test("a second database in the same folder trains every job itself; another store's files are set aside with one line each")
+    func secondDatabase() throws {
+        let s = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        let first = try CLIRunner.run(["run", s.sweep, "--db", s.db])
+        #expect(first.status == 0, "\(first.stderr)")
+        let expected = try Self.outcome(s.db)
+        // b.sqlite beside it: no file is shared, every job trains from 0 to the same results.
+        let b = s.dir.appendingPathComponent("db/b.sqlite").path
+        let second = try CLIRunner.run(["run", s.sweep, "--db", b])
+        #expect(second.status == 0 && !second.stderr.contains("set aside"), "\(second.stderr)")
+        #expect(try Self.outcome(b).jobs == expected.jobs)
+        // c.sqlite, with a.sqlite's checkpoint files copied to where c's jobs look for theirs.
+        let c = s.dir.appendingPathComponent("db/c.sqlite").path
+        let store = try ResultsStore(path: c), spec = try SpecParser.parse(path: s.sweep)
+        try store.register(spec, text: "")
+        let firstID = try ResultsStore.openExisting(path: s.db).id
+        let source = s.dir.appendingPathComponent("db/checkpoints/\(firstID)/killme")
+        let target = s.dir.appendingPathComponent("db/checkpoints/\(store.id)/killme")
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: source.path) {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: target.appendingPathComponent(name))
+        }
+        let third = try CLIRunner.run(["run", s.sweep, "--db", c])
+        #expect(third.status == 0, "\(third.stderr)")
+        let lines = third.stderr.split(separator: "\n").filter { $0.contains("set aside") }
+        #expect(lines.count == 4, "\(third.stderr)")
+        #expect(lines.allSatisfy { $0.hasSuffix("(its auxsweep.store is \(firstID), this job's is \(store.id)); training from iteration 0") })
+        #expect(try Self.outcome(c).jobs == expected.jobs)
     }
 
     /// Bad sweep files and the exact line `auxsweep run` prints for each (after "auxsweep: FILE: ").

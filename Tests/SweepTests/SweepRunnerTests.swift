@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import Segmentation
 import Sweep
 import Testing
@@ -41,14 +42,20 @@ struct SweepRunnerTests {
         return s
     }
 
+    /// The runner `auxsweep run` makes: checkpoints in `checkpoints/` beside the database.
+    static func runner(_ spec: SweepSpec, store: ResultsStore, workers: Int, stop: StopSignal = StopSignal(),
+                       onProgress: @escaping @Sendable (SweepProgress) -> Void = { _ in },
+                       makeJob: @escaping SweepRunner.JobFactory = SweepRunner.trainers) -> SweepRunner {
+        SweepRunner(spec: spec, store: store,
+                    checkpointDirectory: URL(fileURLWithPath: store.path).deletingLastPathComponent().appendingPathComponent("checkpoints"),
+                    workers: workers, stop: stop, makeJob: makeJob, onProgress: onProgress)
+    }
+
     static func run(_ spec: SweepSpec, store: ResultsStore, workers: Int, stop: StopSignal = StopSignal(),
-                    onProgress: @escaping @Sendable (SweepProgress) -> Void = { _ in }) throws {
+                    onProgress: @escaping @Sendable (SweepProgress) -> Void = { _ in },
+                    makeJob: @escaping SweepRunner.JobFactory = SweepRunner.trainers) throws {
         try store.register(spec, text: "")
-        let runner = SweepRunner(spec: spec, store: store,
-                                 checkpointDirectory: URL(fileURLWithPath: store.path).deletingLastPathComponent()
-                                    .appendingPathComponent("checkpoints"),
-                                 workers: workers, stop: stop, onProgress: onProgress)
-        try runner.run()
+        try runner(spec, store: store, workers: workers, stop: stop, onProgress: onProgress, makeJob: makeJob).run()
     }
 
     @Test("results are bit-identical with one or two workers, and equal to a job trained alone")
@@ -121,30 +128,46 @@ struct SweepRunnerTests {
         #expect(throws: StoreError.specChanged("tiny")) { try store.register(changed, text: "") }
     }
 
-    @Test("a diverging job fails alone with its iteration; the others finish")
-    func failureIsolated() throws {
-        // With this learning rate the loss of w = 1.0 becomes NaN while w = 0.0 trains (deterministic).
-        let spec = try SpecParser.parse("""
-            name: diverge
-            aux_weights: [0.0, 1.0]
-            seeds: [0]
-            data: {train_images: 640, val_images: 16, size: 32}
-            model: {blocks: [1, 1, 1, 1]}
-            train: {iterations: 30, batch: 4, eval_every: 30, base_lr: \(Self.divergingRate)}
-            """, file: "diverge.yaml")
+    @Test("a failing job fails alone with its iteration and its rows up to it; the others finish", arguments: [1, 2])
+    func failureIsolated(workers: Int) throws {
+        let spec = try SpecParser.parse(Self.tinyYAML, file: "tiny.yaml")
         let store = try ResultsStore(path: try Self.temporaryDatabase().path)
-        try Self.run(spec, store: store, workers: 2)
-        let jobs = try store.jobSummaries(JobFilter(sweep: "diverge"))
-        let failed = jobs.filter { $0.job.status == .failed }, done = jobs.filter { $0.job.status == .done }
-        #expect(failed.count == 1 && done.count == 1, "\(jobs.map { ($0.job.auxWeight, $0.job.status) })")
-        #expect(failed.first?.job.error?.contains("at iteration") == true)
-        #expect(failed.first.map { $0.steps < 30 } == true)
+        // The job (w = 0.5, seed 1) throws the trainer's non-finite-loss error at iteration 17.
+        try Self.run(spec, store: store, workers: workers, makeJob: { config, weight, seed in
+            let trainer = Trainer(config: config, auxWeight: weight, seed: seed)
+            return weight == 0.5 && seed == 1 ? FailingJob(trainer, failingAt: 17) : trainer
+        })
+        let jobs = try store.jobSummaries(JobFilter(sweep: "tiny"))
+        let failed = try #require(jobs.first { $0.job.auxWeight == 0.5 && $0.job.seed == 1 })
+        #expect(failed.job.status == .failed)
+        #expect(failed.job.error == "loss is NaN at iteration 17")
+        #expect(failed.steps == 17 && failed.iteration == 10)
+        #expect(try store.steps(job: try #require(failed.job.id)).map(\.iteration) == Array(0..<17))
+        let others = jobs.filter { $0.job.id != failed.job.id }
+        #expect(others.count == 5 && others.allSatisfy { $0.job.status == .done && $0.steps == 30 && $0.iteration == 30 })
+    }
+}
+
+/// A real trainer that throws the trainer's non-finite-loss error when it reaches a chosen iteration.
+final class FailingJob: TrainingJob {
+    let trainer: Trainer
+    let failingAt: Int
+
+    init(_ trainer: Trainer, failingAt: Int) {
+        self.trainer = trainer
+        self.failingAt = failingAt
     }
 
-    /// Found by scanning; the result is deterministic for a given build, but any change in the order
-    /// of float operations moves it (rescanned for the kernels of issue 5: at 120 and 180 only w = 1.0
-    /// diverges, at 140, 160 and 220 both do, at 200 and 250 only w = 0.0).
-    static let divergingRate = "120"
+    var iteration: Int { trainer.iteration }
+    var isFinished: Bool { trainer.isFinished }
+    var evaluationDue: Bool { trainer.evaluationDue }
+    func step() throws -> StepRecord {
+        if trainer.iteration == failingAt { throw TrainingError.nonFiniteLoss(iteration: failingAt, loss: .nan) }
+        return try trainer.step()
+    }
+    func evaluate() -> EvaluationRecord { trainer.evaluate() }
+    func saveCheckpoint(to path: String, metadata: [String: String]) throws { try trainer.saveCheckpoint(to: path, metadata: metadata) }
+    func restoreCheckpoint(from file: SafeTensors.File, path: String) throws { try trainer.restoreCheckpoint(from: file, path: path) }
 }
 
 /// A thread-safe counter for progress callbacks.
@@ -152,4 +175,25 @@ final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
     func increment() -> Int { lock.withLock { value += 1; return value } }
+}
+
+/// The progress events a run reported, collected across worker threads.
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [SweepProgress] = []
+    func record(_ event: SweepProgress) { lock.withLock { events.append(event) } }
+
+    /// The checkpoints set aside: (job, reason, whether the file was moved).
+    var setAside: [(job: JobKey, reason: String, moved: Bool)] {
+        lock.withLock {
+            events.compactMap {
+                if case let .checkpointSetAside(_, job, _, movedTo, reason) = $0 { (job, reason, movedTo != nil) } else { nil }
+            }
+        }
+    }
+
+    /// The iteration each started job resumed from.
+    var resumedFrom: [Int] {
+        lock.withLock { events.compactMap { if case let .started(_, _, _, from) = $0 { from } else { nil } } }
+    }
 }

@@ -2,6 +2,8 @@
 public struct TrainConfig: Sendable, Equatable, Codable {
     /// The synthetic data of the job: split sizes, image size, and the data seed shared by a sweep.
     public struct Data: Sendable, Equatable, Codable {
+        /// Which data set: "shapes", the synthetic task (the only kind so far).
+        public var kind = "shapes"
         /// Enough that the default schedule sees each training image once (3000 x 16): fresh images
         /// measured +0.07 validation mIoU over 2000 repeated ones at the same cost.
         public var trainImages = 48000
@@ -9,6 +11,31 @@ public struct TrainConfig: Sendable, Equatable, Codable {
         public var size = 64
         public var seed: UInt64 = 1234
         public init() {}
+
+        enum CodingKeys: String, CodingKey { case kind, trainImages, valImages, size, seed }
+
+        /// Encodes every field; the data kind is left out when the encoder's `omitsDataKind` user
+        /// info is true (the sweep identity as the first release hashed it, before kinds existed).
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            if encoder.userInfo[Self.omitsDataKind] as? Bool != true { try container.encode(kind, forKey: .kind) }
+            try container.encode(trainImages, forKey: .trainImages)
+            try container.encode(valImages, forKey: .valImages)
+            try container.encode(size, forKey: .size)
+            try container.encode(seed, forKey: .seed)
+        }
+
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            kind = try container.decodeIfPresent(String.self, forKey: .kind) ?? "shapes"
+            trainImages = try container.decode(Int.self, forKey: .trainImages)
+            valImages = try container.decode(Int.self, forKey: .valImages)
+            size = try container.decode(Int.self, forKey: .size)
+            seed = try container.decode(UInt64.self, forKey: .seed)
+        }
+
+        /// The user-info key that leaves the data kind out of an encoding.
+        public static let omitsDataKind = CodingUserInfoKey(rawValue: "auxsweep.omitsDataKind")!
     }
 
     /// The SGD schedule.

@@ -4,15 +4,16 @@ import NN
 /// momentum buffers, the batch order and every random generator, so a job resumed from it continues
 /// bit for bit as if it had never stopped.
 extension Trainer {
-    /// Writes the state after the last completed iteration (atomically).
     /// Whether a tensor of a resumable checkpoint is training state (momentum buffers, batch order)
     /// rather than part of the network: a network-only reader skips these.
     public static func isTrainingState(_ name: String) -> Bool {
         name.hasPrefix("sgd.") || name.hasPrefix("trainer.")
     }
 
-    public func saveCheckpoint(to path: String) throws {
-        var file = SafeTensors.File(metadata: [
+    /// Writes the state after the last completed iteration (atomically); `metadata` is added to the
+    /// file's own keys (a sweep runner records the checkpoint's identity there).
+    public func saveCheckpoint(to path: String, metadata: [String: String] = [:]) throws {
+        var file = SafeTensors.File(metadata: metadata.merging([
             "iteration": "\(iteration)",
             "cursor": "\(cursor)",
             "aux_weight": "\(auxWeight)",
@@ -20,7 +21,7 @@ extension Trainer {
             "order_rng": Self.text(orderGenerator.state),
             "dropout_rng_main": Self.text(model.dropouts.main.generator.state),
             "dropout_rng_aux": Self.text(model.dropouts.aux.generator.state),
-        ])
+        ]) { _, own in own })
         for (name, tensor) in model.state.tensors { file.set(name, tensor) }
         for (index, buffer) in optimizer.buffers.enumerated() { file.set("sgd.momentum.\(index)", buffer) }
         file.set("trainer.order", Tensor(shape: [order.count], data: order.map(Float.init)))
@@ -29,7 +30,11 @@ extension Trainer {
 
     /// Restores the state written by `saveCheckpoint` for the same config, weight and seed.
     public func restoreCheckpoint(from path: String) throws {
-        let file = try SafeTensors.read(path: path)
+        try restoreCheckpoint(from: try SafeTensors.read(path: path), path: path)
+    }
+
+    /// Restores the state from a checkpoint file already read from `path` (named in errors).
+    public func restoreCheckpoint(from file: SafeTensors.File, path: String) throws {
         func meta(_ key: String) throws -> String {
             guard let value = file.metadata[key] else {
                 throw TensorFileError(file: path, field: key, problem: "metadata is missing (not a training checkpoint?)")

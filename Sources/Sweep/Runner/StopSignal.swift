@@ -4,12 +4,16 @@ import Foundation
 public final class StopSignal: @unchecked Sendable {
     private let lock = NSLock()
     private var raised = false
+    private let external: @Sendable () -> Bool
 
-    public init() {}
+    /// A stop raised by `raise()`, or also whenever `alsoWhen` returns true (a signal handler's flag).
+    public init(alsoWhen external: @escaping @Sendable () -> Bool = { false }) {
+        self.external = external
+    }
 
     /// Asks the workers to stop.
     public func raise() { lock.withLock { raised = true } }
 
     /// Whether a stop was asked for.
-    public var isRaised: Bool { lock.withLock { raised } }
+    public var isRaised: Bool { lock.withLock { raised } || external() }
 }

@@ -6,10 +6,18 @@ public enum SweepProgress: Sendable {
     case step(worker: Int, job: JobKey, iteration: Int, of: Int, loss: Float)
     /// A job ended: done (with its final mIoU), failed (with the reason) or interrupted.
     case finished(worker: Int, job: JobKey, status: JobStatus, miou: Double?, error: String?)
+    /// A job's checkpoint file was not the job's own (`reason`) and was moved to `movedTo` (nil: it
+    /// could not be moved); the job starts from iteration 0.
+    case checkpointSetAside(worker: Int, job: JobKey, path: String, movedTo: String?, reason: String)
 }
 
 /// A job's identity within its sweep.
 public struct JobKey: Sendable, Equatable, Hashable {
     public let auxWeight: Double
     public let seed: Int64
+
+    public init(auxWeight: Double, seed: Int64) {
+        self.auxWeight = auxWeight
+        self.seed = seed
+    }
 }

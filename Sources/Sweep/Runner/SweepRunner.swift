@@ -5,18 +5,35 @@ import Segmentation
 /// Runs a sweep's jobs on parallel workers (Dispatch, one job per worker thread, one oneDNN thread
 /// each), recording every step and evaluation in the store and checkpointing so that any job can be
 /// resumed bit for bit after a crash.
+///
+/// A job resumes from its checkpoint file only when the database vouches for the file: its identity
+/// (store id, sweep, spec hash, job, weight, seed, core version) is the job's, its iteration is the
+/// one the job's row records (or the next checkpoint's, for a kill between writing the file and
+/// recording it), and the job's step rows before it are all there. Any other file is moved aside with
+/// one line of progress, and the job starts from 0.
 public final class SweepRunner: Sendable {
+    /// Makes the job for a (config, aux weight, seed): a `Trainer`, or in tests a job that fails on cue.
+    public typealias JobFactory = @Sendable (_ config: TrainConfig, _ auxWeight: Float, _ seed: UInt64) -> any TrainingJob
+
+    /// The factory of real jobs.
+    public static let trainers: JobFactory = { config, auxWeight, seed in
+        Trainer(config: config, auxWeight: auxWeight, seed: seed)
+    }
+
     public let spec: SweepSpec
     public let store: ResultsStore
-    /// Where resumable checkpoints go: `<dir>/<sweep>/w<weight>-s<seed>.safetensors`.
+    /// Where checkpoints go: `<dir>/<store id>/<sweep>/w<weight>-s<seed>.safetensors` (the store id
+    /// keeps two databases beside each other from ever sharing a file).
     public let checkpointDirectory: URL
     public let workers: Int
     let stop: StopSignal
+    let makeJob: JobFactory
     let onProgress: @Sendable (SweepProgress) -> Void
     /// Rows are written at least this often (and at every checkpoint and evaluation).
     static let flushInterval: TimeInterval = 2
 
     public init(spec: SweepSpec, store: ResultsStore, checkpointDirectory: URL, workers: Int, stop: StopSignal,
+                makeJob: @escaping JobFactory = SweepRunner.trainers,
                 onProgress: @escaping @Sendable (SweepProgress) -> Void) {
         precondition(workers >= 1, "a sweep needs at least one worker")
         self.spec = spec
@@ -24,14 +41,14 @@ public final class SweepRunner: Sendable {
         self.checkpointDirectory = checkpointDirectory
         self.workers = workers
         self.stop = stop
+        self.makeJob = makeJob
         self.onProgress = onProgress
     }
 
     /// Runs until every job is done or failed, or a stop is raised. Errors of the store stop the
     /// worker that met them and are rethrown once the others have finished.
     public func run() throws {
-        try FileManager.default.createDirectory(at: checkpointDirectory.appendingPathComponent(spec.name),
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: sweepCheckpointDirectory, withIntermediateDirectories: true)
         let errors = ErrorBox()
         DispatchQueue.concurrentPerform(iterations: workers) { index in
             Compute.setThreads(1)
@@ -48,28 +65,88 @@ public final class SweepRunner: Sendable {
         if let error = errors.first { throw error }
     }
 
+    /// The folder of this sweep's checkpoints in this store.
+    public var sweepCheckpointDirectory: URL {
+        checkpointDirectory.appendingPathComponent(store.id).appendingPathComponent(spec.name)
+    }
+
     /// The checkpoint file of a job.
     public func checkpointPath(auxWeight: Double, seed: Int64) -> String {
-        checkpointDirectory.appendingPathComponent(spec.name)
-            .appendingPathComponent("w\(auxWeight)-s\(seed).safetensors").path
+        sweepCheckpointDirectory.appendingPathComponent("w\(auxWeight)-s\(seed).safetensors").path
+    }
+
+    /// The identity a job's checkpoint carries.
+    func identity(of job: JobRecord, id: Int64) -> CheckpointIdentity {
+        CheckpointIdentity(storeID: store.id, sweep: spec.name, specHash: spec.specHash, jobID: id,
+                           auxWeight: job.auxWeight, seed: job.seed)
+    }
+
+    /// The iteration of the checkpoint that follows one at `iteration`: the next multiple of
+    /// `checkpoint_every`, or the last iteration (the final checkpoint).
+    func checkpointIteration(after iteration: Int) -> Int {
+        let last = spec.config.train.iterations
+        guard spec.checkpointEvery > 0 else { return last }
+        return min(last, (iteration / spec.checkpointEvery + 1) * spec.checkpointEvery)
+    }
+
+    /// The job's training state: resumed from its checkpoint when the database vouches for the file,
+    /// else fresh (a file it does not vouch for is moved aside and reported).
+    func prepare(_ job: JobRecord, id: Int64, key: JobKey, worker: Int) throws -> any TrainingJob {
+        let config = spec.config, weight = Float(job.auxWeight), seed = UInt64(job.seed)
+        let path = checkpointPath(auxWeight: job.auxWeight, seed: job.seed)
+        guard FileManager.default.fileExists(atPath: path) else { return makeJob(config, weight, seed) }
+        let file: SafeTensors.File
+        do {
+            file = try SafeTensors.read(path: path)
+        } catch {
+            return setAside(path, reason: "it does not read (\(error))", job: key, worker: worker)
+        }
+        if let mismatch = identity(of: job, id: id).mismatch(in: file.metadata) {
+            return setAside(path, reason: mismatch, job: key, worker: worker)
+        }
+        let recorded = job.checkpointIteration
+        guard let iteration = file.metadata["iteration"].flatMap({ Int($0) }),
+              iteration == recorded || iteration == checkpointIteration(after: recorded) else {
+            return setAside(path, reason: "its iteration \(file.metadata["iteration"] ?? "?") is not the job's "
+                            + "recorded checkpoint (\(recorded)) or the next one", job: key, worker: worker)
+        }
+        let rows = try store.stepCount(job: id, before: iteration)
+        guard rows == iteration else {
+            return setAside(path, reason: "the database holds \(rows) step rows before its iteration \(iteration)",
+                            job: key, worker: worker)
+        }
+        let trainer = makeJob(config, weight, seed)
+        do {
+            try trainer.restoreCheckpoint(from: file, path: path)
+            return trainer
+        } catch {
+            return setAside(path, reason: "it does not restore (\(error))", job: key, worker: worker)
+        }
+    }
+
+    /// Moves a checkpoint the database does not vouch for out of the job's way (it may belong to
+    /// another database, or be damaged), reports it, and returns a fresh job. A file that cannot be
+    /// moved stays where it is and is overwritten by the job's next checkpoint.
+    func setAside(_ path: String, reason: String, job key: JobKey, worker: Int) -> any TrainingJob {
+        let base = path.hasSuffix(".safetensors") ? String(path.dropLast(".safetensors".count)) : path
+        var movedTo: String? = "\(base).set-aside-\(UUID().uuidString.prefix(8).lowercased()).safetensors"
+        do {
+            try FileManager.default.moveItem(atPath: path, toPath: movedTo ?? path)
+        } catch {
+            movedTo = nil
+        }
+        onProgress(.checkpointSetAside(worker: worker, job: key, path: path, movedTo: movedTo, reason: reason))
+        return makeJob(spec.config, Float(key.auxWeight), UInt64(key.seed))
     }
 
     func runJob(_ job: JobRecord, worker: Int) throws {
         guard let id = job.id else { preconditionFailure("a stored job has an id") }
         let key = JobKey(auxWeight: job.auxWeight, seed: job.seed)
-        let trainer = Trainer(config: spec.config, auxWeight: Float(job.auxWeight), seed: UInt64(job.seed))
+        let trainer = try prepare(job, id: id, key: key, worker: worker)
         let checkpoint = checkpointPath(auxWeight: job.auxWeight, seed: job.seed)
-        if FileManager.default.fileExists(atPath: checkpoint) {
-            do {
-                try trainer.restoreCheckpoint(from: checkpoint)
-            } catch {
-                // A checkpoint that does not restore (foreign or damaged) is ignored: start over.
-                try? FileManager.default.removeItem(atPath: checkpoint)
-                return try runJob(job, worker: worker)
-            }
-        }
-        // Rows past the restored point are replayed below: remove them so nothing is duplicated.
-        try store.truncate(job: id, after: trainer.iteration)
+        let metadata = identity(of: job, id: id).metadata
+        // Rows from the resumed point on are replayed below: remove them so nothing is duplicated.
+        try store.rewind(job: id, to: trainer.iteration)
         onProgress(.started(worker: worker, job: key, attempt: job.attempt, fromIteration: trainer.iteration))
 
         var steps: [StepRecord] = [], evaluations: [EvaluationRecord] = []
@@ -106,7 +183,7 @@ public final class SweepRunner: Sendable {
                     // Rows first (the final evaluation among them), then the file, then done: a
                     // kill between any two leaves rows no checkpoint has run ahead of.
                     try flush()
-                    try trainer.saveCheckpoint(to: checkpoint)
+                    try trainer.saveCheckpoint(to: checkpoint, metadata: metadata)
                     try flush(status: .done, checkpointIteration: trainer.iteration)
                     onProgress(.finished(worker: worker, job: key, status: .done, miou: evaluation.meanIoU, error: nil))
                     return
@@ -115,7 +192,7 @@ public final class SweepRunner: Sendable {
             if spec.checkpointEvery > 0 && trainer.iteration % spec.checkpointEvery == 0 {
                 // Rows first, then the file: a checkpoint never runs ahead of the rows it follows.
                 try flush()
-                try trainer.saveCheckpoint(to: checkpoint)
+                try trainer.saveCheckpoint(to: checkpoint, metadata: metadata)
                 try flush(checkpointIteration: trainer.iteration)
             } else if steps.count >= 200 || Date().timeIntervalSince(lastFlush) >= Self.flushInterval {
                 try flush()

@@ -34,13 +34,18 @@ public struct SweepSpec: Sendable, Equatable {
         auxWeights.flatMap { w in seeds.map { (w, $0) } }
     }
 
-    /// What identifies the sweep's results: everything but the worker count, as canonical JSON.
-    public var canonicalJSON: String {
+    /// What identifies the sweep's results: everything but the worker count (every field that
+    /// changes training, the data kind included), as canonical JSON.
+    public var canonicalJSON: String { canonicalJSON(omittingDataKind: false) }
+
+    /// The identity JSON; without the data kind as the first release wrote it.
+    func canonicalJSON(omittingDataKind: Bool) -> String {
         struct Identity: Encodable {
             let name: String, aux_weights: [Double], seeds: [UInt64], config: TrainConfig, checkpoint_every: Int
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        encoder.userInfo[TrainConfig.Data.omitsDataKind] = omittingDataKind
         let identity = Identity(name: name, aux_weights: auxWeights, seeds: seeds, config: config, checkpoint_every: checkpointEvery)
         guard let data = try? encoder.encode(identity) else { preconditionFailure("a sweep spec always encodes") }
         return String(decoding: data, as: UTF8.self)
@@ -48,9 +53,18 @@ public struct SweepSpec: Sendable, Equatable {
 
     /// A hash of `canonicalJSON` (64-bit FNV-1a, hex): equal for files that differ only in comments,
     /// layout or worker count.
-    public var specHash: String {
+    public var specHash: String { Self.hash(canonicalJSON) }
+
+    /// The hash the first release gave this spec (its identity had no data kind, which was always
+    /// "shapes"); nil for any other kind. A store upgrades a sweep registered under it.
+    public var firstSpecHash: String? {
+        config.data.kind == "shapes" ? Self.hash(canonicalJSON(omittingDataKind: true)) : nil
+    }
+
+    /// 64-bit FNV-1a of the UTF-8 bytes, as 16 hex digits.
+    static func hash(_ text: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in canonicalJSON.utf8 {
+        for byte in text.utf8 {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01B3
         }

@@ -9,6 +9,8 @@ import Segmentation
 /// deferred transaction that upgrades gets SQLITE_BUSY whatever the busy timeout).
 public final class ResultsStore: Sendable {
     public let path: String
+    /// The database's identity: a UUID made when the file was created (migration "v2: store id").
+    public let id: String
     let pool: DatabasePool
 
     /// A job is stale when its process is gone (same host) or its heartbeat is older than this.
@@ -24,6 +26,10 @@ public final class ResultsStore: Sendable {
         config.foreignKeysEnabled = true
         pool = try Self.openPool(path: path, configuration: config)
         try Self.migrate(pool)
+        guard let id = try pool.read({ db in try String.fetchOne(db, sql: "SELECT id FROM store") }) else {
+            preconditionFailure("the 'v2: store id' migration inserts the store's id")
+        }
+        self.id = id
     }
 
     /// Opens the pool. Switching a new file to WAL takes an exclusive lock that SQLite does not wait
@@ -88,10 +94,15 @@ public final class ResultsStore: Sendable {
     // MARK: Planning
 
     /// Records the sweep and its jobs; running the same spec again changes nothing. A different spec
-    /// under the same name is refused.
+    /// under the same name is refused. A sweep registered with the first hash of the same spec (before
+    /// the data kind was part of it) takes the current hash.
     public func register(_ spec: SweepSpec, text: String) throws {
         try write { db in
-            if let existing = try SweepRecord.fetchOne(db, key: spec.name) {
+            if var existing = try SweepRecord.fetchOne(db, key: spec.name) {
+                if let first = spec.firstSpecHash, existing.specHash == first {
+                    existing.specHash = spec.specHash
+                    try existing.update(db)
+                }
                 guard existing.specHash == spec.specHash else { throw StoreError.specChanged(spec.name) }
             } else {
                 try SweepRecord(name: spec.name, spec: text, specHash: spec.specHash, created: Date()).insert(db)
@@ -179,13 +190,21 @@ public final class ResultsStore: Sendable {
         }
     }
 
-    /// Removes a job's rows past `iteration` (steps after it, evaluations after it): a resumed job
-    /// replays them, so they are replaced, never duplicated.
-    public func truncate(job id: Int64, after iteration: Int) throws {
+    /// Sets a job back to `iteration`, where it resumes (0: from scratch): removes its step rows from
+    /// that iteration on and its evaluations after it (the job replays them, so they are replaced,
+    /// never duplicated) and records `iteration` as its checkpoint's.
+    public func rewind(job id: Int64, to iteration: Int) throws {
         try write { db in
             try StepRow.filter(Column("job") == id && Column("iteration") >= iteration).deleteAll(db)
             try EvalRow.filter(Column("job") == id && Column("iteration") > iteration).deleteAll(db)
+            try JobRecord.filter(key: id).updateAll(db, Column("checkpoint_iteration").set(to: iteration))
         }
+    }
+
+    /// The number of a job's step rows before `iteration`: a checkpoint at `iteration` is consistent
+    /// with the rows only when this equals `iteration`.
+    public func stepCount(job id: Int64, before iteration: Int) throws -> Int {
+        try read { db in try StepRow.filter(Column("job") == id && Column("iteration") < iteration).fetchCount(db) }
     }
 
     static func json(_ values: [Double?]) -> String {

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The database schema, as named migrations that are never edited once shipped (add new ones).
@@ -52,6 +53,16 @@ enum Schema {
                 FROM jobs j LEFT JOIN evals e ON e.job = j.id
                   AND e.iteration = (SELECT MAX(iteration) FROM evals WHERE job = j.id)
                 """)
+        }
+        migrator.registerMigration("v2: store id") { db in
+            // One row: the database's identity, made once when it is created. Checkpoint files carry
+            // it, so a file is trusted only by the database that wrote it.
+            try db.create(table: "store") { t in
+                t.primaryKey("id", .text)
+                t.column("created", .datetime).notNull()
+            }
+            try db.execute(sql: "INSERT INTO store (id, created) VALUES (?, ?)",
+                           arguments: [UUID().uuidString.lowercased(), Date()])
         }
         return migrator
     }

@@ -34,21 +34,23 @@ struct Run: ParsableCommand {
             // Everything about the file is checked before the database is created or touched.
             let text = try SpecParser.read(path: sweepFile)
             let spec = try SpecParser.parse(text, file: sweepFile)
+            // Ctrl-C and SIGTERM become a stop request before anything is written: a signal at any
+            // point after this leaves the database consistent and the jobs 'interrupted' or pending.
+            let signals = SignalTrap()
+            let stop = StopSignal(alsoWhen: { signals.received })
             let store = try ResultsStore(path: database.db)
             try store.register(spec, text: text)
             let summaries = try store.jobSummaries(JobFilter(sweep: spec.name))
             let open = summaries.filter { ![.done, .failed].contains($0.job.status) }
             let workers = max(1, min(jobs ?? spec.jobs ?? ProcessInfo.processInfo.activeProcessorCount, max(open.count, 1)))
-            printError("sweep '\(spec.name)': \(summaries.count) jobs (\(spec.auxWeights.count) weights x \(spec.seeds.count) seeds), "
-                       + "\(summaries.count - open.count) already finished; \(workers) worker\(workers == 1 ? "" : "s"); database \(database.db)")
-
-            let stop = StopSignal()
-            let signals = SignalTrap(stop: stop)
             let display = ProgressDisplay(total: summaries.count, alreadyDone: summaries.filter { $0.job.status == .done }.count,
                                           workers: workers, stepsLeft: open.count * spec.config.train.iterations)
             let checkpoints = URL(fileURLWithPath: database.db).deletingLastPathComponent().appendingPathComponent("checkpoints")
             let runner = SweepRunner(spec: spec, store: store, checkpointDirectory: checkpoints, workers: workers,
                                      stop: stop, onProgress: { display.handle($0) })
+            printError("sweep '\(spec.name)': \(summaries.count) jobs (\(spec.auxWeights.count) weights x \(spec.seeds.count) seeds), "
+                       + "\(summaries.count - open.count) already finished; \(workers) worker\(workers == 1 ? "" : "s"); database \(database.db); "
+                       + "checkpoints \(runner.sweepCheckpointDirectory.path)")
             try runner.run()
             display.finish()
             signals.release()
@@ -59,29 +61,5 @@ struct Run: ParsableCommand {
                 throw ExitCode(130)
             }
         }
-    }
-}
-
-/// Turns SIGINT and SIGTERM into a stop request while a sweep runs.
-final class SignalTrap: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-
-    init(stop: StopSignal) {
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                if !stop.isRaised { printError("\nstopping: finishing the current step of every worker...") }
-                stop.raise()
-            }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    /// Restores the default handling.
-    func release() {
-        sources.forEach { $0.cancel() }
-        for sig in [SIGINT, SIGTERM] { signal(sig, SIG_DFL) }
     }
 }

@@ -50,6 +50,12 @@ final class ProgressDisplay: @unchecked Sendable {
                 let line = "\(what)  w=\(job.auxWeight) seed=\(job.seed)  (\(done)/\(total) done)"
                 if isTerminal { clear(); printError(line); draw(force: true) } else { printError(line) }
                 return
+            case let .checkpointSetAside(_, job, path, movedTo, reason):
+                let line = "w=\(job.auxWeight) seed=\(job.seed): checkpoint \(path) "
+                    + (movedTo.map { "set aside as \(URL(fileURLWithPath: $0).lastPathComponent)" } ?? "could not be moved; it will be overwritten")
+                    + " (\(reason)); training from iteration 0"
+                if isTerminal { clear(); printError(line); draw(force: true) } else { printError(line) }
+                return
             }
             if isTerminal { draw(force: false) }
         }

@@ -59,13 +59,15 @@ BN_EVAL_CASES = {
     "basic": ((2, 4, 3, 5), 1.0, 0.0),
 }
 # Large offsets, training mode: channel c gets x = randn * s_c + m_c with s_c in [0.5, 2) and
-# |m_c| / s_c in [50, 200) over the sample (signs alternate), so the batch statistics must come from sums that do
-# not lose the spread under the offset. 16 channels: one nChw16c block, for the blocked path too.
-# The reference is computed in float64 from the float32 inputs and stored as float32.
-# name: x shape
+# |m_c| / s_c in [low, high) over the sample (signs alternate), so the batch statistics must come
+# from sums that do not lose the spread under the offset. 16 channels: one nChw16c block, for the
+# blocked path too. The reference is computed in float64 from the float32 inputs and stored as
+# float32. At 64x64 the ratio is high enough that a float lane summing a whole plane (4096 values)
+# misses the mean by more than the forward tolerance; flushed into double every 256 values it does not.
+# name: (x shape, (low, high))
 BN_OFFSET_CASES = {
-    "1x1": (8, 16, 1, 1),
-    "64x64": (1, 16, 64, 64),
+    "1x1": ((8, 16, 1, 1), (50, 200)),
+    "64x64": ((1, 16, 64, 64), (500, 1000)),
 }
 
 RELU_SHAPE = (2, 3, 4, 5)
@@ -257,12 +259,12 @@ def make_batchnorm(out_dir: Path) -> None:
 
 
 def make_batchnorm_offset(out_dir: Path) -> None:
-    for i, (name, shape) in enumerate(BN_OFFSET_CASES.items()):
+    for i, (name, (shape, (low, high))) in enumerate(BN_OFFSET_CASES.items()):
         seed = SEEDS["bn_offset"] + i
         torch.manual_seed(seed)
         c = shape[1]
         std = torch.rand(c) * 1.5 + 0.5
-        ratio = torch.rand(c) * 150 + 50
+        ratio = torch.rand(c) * (high - low) + low
         sign = torch.tensor([1.0 if k % 2 == 0 else -1.0 for k in range(c)])
         offset = sign * ratio * std
         z = torch.randn(shape)
@@ -280,7 +282,7 @@ def make_batchnorm_offset(out_dir: Path) -> None:
         y.backward(dy32.double())
         per_channel = x32.double().transpose(0, 1).reshape(c, -1)
         worst = float((per_channel.mean(1).abs() / per_channel.std(1)).min())
-        assert worst >= 50, (name, worst)
+        assert worst >= low, (name, worst)
         tensors = {
             "x": x32, "weight": weight32, "bias": bias32,
             "running_mean_before": rm_before, "running_var_before": rv_before,

@@ -23,8 +23,14 @@ io_<case>.safetensors -- inputs and expected results for that checkpoint:
                        unbiased variance)
     Metadata: case, seed, aux_weight, classes, blocks, residual, plus diagnostics
     (min_abs_relu_input and relu_inputs_below_1e-4 over every ReLU input of the training
-    forward: a few ReLU inputs sit within ~1e-6 of the kink, so compare gradients with a
-    tolerance scaled to each tensor's magnitude, not bit-exactly; eval_logits_absmax).
+    forward; eval_logits_absmax) and the conditioning below.
+
+Well-conditioned: before anything is written, BatchNorm biases are shifted per channel (by at most a
+few 1e-4) until no ReLU input of the training forward lies within RELU_MARGIN (1e-4) of its layer's
+standard deviation of the kink, in float64 (`condition_relus`; metadata relu_margin,
+min_relu_input_over_layer_std, bn_bias_channels_shifted, bn_bias_largest_shift). float32 rounding is
+about 1e-6 of that scale, so every implementation puts every ReLU on the same side, and a gradient
+mismatch means a bug.
 
 Everything runs on CPU, float32, one thread, deterministic, fixed seed per case; reruns are
 byte-identical (metadata keys are sorted after saving, as in make_fixtures.py).
@@ -35,6 +41,7 @@ Run:  python3 tools/reference/make_model_fixtures.py [--out DIR]
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import struct
 import sys
@@ -106,6 +113,78 @@ def perturb_batchnorm(model: nn.Module, seed: int) -> None:
 
 
 RELU_NEAR = 1e-4  # diagnostics: ReLU inputs closer than this to the kink
+# Conditioning: no training-mode ReLU input closer to the kink than this fraction of the standard
+# deviation of that ReLU's whole input (its layer's scale), in a float64 forward. float32 results (ours,
+# PyTorch's) differ from float64 by about 1e-6 of that scale, so every ReLU takes the same side in
+# every implementation and a gradient mismatch means a bug, not rounding.
+RELU_MARGIN = 1e-4
+
+
+def relu_inputs(model: nn.Module, x: torch.Tensor) -> list[tuple[str, torch.Tensor]]:
+    """Every ReLU call's input in a float64 training-mode forward (dropout off) of a copy of `model`,
+    with the name of the last BatchNorm that ran before it: the BN whose bias shifts that input (its
+    output is the ReLU's input, or is added to it in a residual sum)."""
+    m64 = copy.deepcopy(model).double()
+    for m in m64.modules():
+        if isinstance(m, nn.Dropout2d):
+            m.p = 0.0
+    m64.train()
+    names = {mod: name for name, mod in m64.named_modules()}
+    last_bn: list[str] = [""]
+    calls: list[tuple[str, torch.Tensor]] = []
+
+    def bn_hook(module, _inputs, _output):
+        last_bn[0] = names[module]
+
+    def relu_hook(_module, inputs):
+        calls.append((last_bn[0], inputs[0].detach()))
+
+    hooks = [m.register_forward_hook(bn_hook) for m in m64.modules() if isinstance(m, nn.BatchNorm2d)]
+    hooks += [m.register_forward_pre_hook(relu_hook) for m in m64.modules() if isinstance(m, nn.ReLU)]
+    with torch.no_grad():
+        m64(x.double())
+    for h in hooks:
+        h.remove()
+    return calls
+
+
+def kink_free_shift(values: torch.Tensor, half: float) -> float:
+    """The smallest shift s such that every |v + s| >= half: 0 moved into the nearest gap between the
+    sorted values that is at least 2 * half wide."""
+    u = torch.sort(values).values.tolist()
+    candidates = [min(0.0, u[0] - half), max(0.0, u[-1] + half)]  # below all, above all
+    for lo, hi in zip(u, u[1:]):
+        if hi - lo >= 2 * half:
+            candidates.append(min(max(0.0, lo + half), hi - half))
+    point = min(candidates, key=abs)
+    return -point
+
+
+def condition_relus(model: nn.Module, x: torch.Tensor) -> tuple[int, float, float]:
+    """Shifts BatchNorm biases (per channel, by as little as possible) until no ReLU input of the
+    training forward on `x` lies within RELU_MARGIN of its layer's std of the kink; ReLUs in forward
+    order, so a shift never undoes an earlier one. Returns (channels shifted, largest shift, the
+    smallest |ReLU input| / layer std left)."""
+    shifted, largest = 0, 0.0
+    for _ in range(1000):
+        for bn_name, a in relu_inputs(model, x):
+            scale = float(a.std())
+            near = (a.abs() < RELU_MARGIN * scale).transpose(0, 1).reshape(a.shape[1], -1).any(dim=1)
+            if not near.any():
+                continue
+            bias = model.get_submodule(bn_name).bias
+            with torch.no_grad():
+                for c in near.nonzero().flatten().tolist():
+                    shift = kink_free_shift(a[:, c].flatten(), 2 * RELU_MARGIN * scale)
+                    bias[c] += shift
+                    shifted += 1
+                    largest = max(largest, abs(shift))
+            break
+        else:
+            worst = min(float((a.abs() / a.std()).min()) for _, a in relu_inputs(model, x))
+            assert worst >= RELU_MARGIN, worst
+            return shifted, largest, worst
+    raise RuntimeError("ReLU conditioning did not converge")
 
 
 def relu_margin_hooks(model: nn.Module, sink: list[tuple[float, int]]):
@@ -122,17 +201,20 @@ def make_case(out_dir: Path, case: str, spec) -> int:
     perturb_batchnorm(model, seed + BN_PERTURB_SEED_OFFSET)
     cfg = model.config_metadata()
 
-    # ---- checkpoint
-    sd = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    model_path = out_dir / f"model_{case}.safetensors"
-    total = write(model_path, sd, dict(cfg))
-
     # ---- inputs
     n, _, h, w = shape
     x = torch.randn(shape)
     labels = torch.randint(0, classes, (n, h, w), dtype=torch.int64)
     labels[torch.rand(n, h, w) < IGNORE_FRACTION] = CE_IGNORE
     assert (labels != CE_IGNORE).any()
+
+    # ---- well-conditioned: every ReLU input of the training pass clear of the kink
+    shifted, largest_shift, worst_ratio = condition_relus(model, x)
+
+    # ---- checkpoint
+    sd = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    model_path = out_dir / f"model_{case}.safetensors"
+    total = write(model_path, sd, dict(cfg))
 
     # ---- eval forward (running stats, main head only)
     model.eval()
@@ -189,6 +271,10 @@ def make_case(out_dir: Path, case: str, spec) -> int:
         "bn_momentum": "0.1",
         "bn_eps": "1e-05",
         "min_abs_relu_input": f"{min(m for m, _ in margins):.3g}",
+        "relu_margin": f"{RELU_MARGIN:g}",
+        "min_relu_input_over_layer_std": f"{worst_ratio:.3g}",
+        "bn_bias_channels_shifted": str(shifted),
+        "bn_bias_largest_shift": f"{largest_shift:.3g}",
         "relu_inputs_below_1e-4": str(sum(c for _, c in margins)),
         "eval_logits_absmax": f"{float(eval_logits.abs().max()):.6g}",
         "parameters": str(parameter_count(model)),
@@ -213,7 +299,8 @@ def make_case(out_dir: Path, case: str, spec) -> int:
           f"(main {float(main_loss.detach()):.6f}, aux {float(aux_loss.detach()):.6f}, w {aux_weight}), "
           f"|eval_logits| max {float(eval_logits.abs().max()):.4g}, "
           f"min |ReLU input| {min(m for m, _ in margins):.3g} "
-          f"({sum(c for _, c in margins)} below {RELU_NEAR:g})")
+          f"({sum(c for _, c in margins)} below {RELU_NEAR:g}); conditioning shifted {shifted} BN bias "
+          f"channels by at most {largest_shift:.3g}, min |ReLU input| / layer std {worst_ratio:.3g}")
     return total
 
 

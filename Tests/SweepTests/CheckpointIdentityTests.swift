@@ -125,14 +125,20 @@ struct CheckpointIdentityTests {
         #expect(try T.snapshot(store, sweep: "tiny") == Self.reference())
     }
 
+    /// A new database with `spec` registered and a file that is no checkpoint where job (w, seed) looks.
+    static func damagedCheckpoint(_ spec: SweepSpec, auxWeight: Double, seed: Int64) throws -> (ResultsStore, String) {
+        let store = try ResultsStore(path: try T.temporaryDatabase().path)
+        try store.register(spec, text: "")
+        let path = T.runner(spec, store: store, workers: 1).checkpointPath(auxWeight: auxWeight, seed: seed)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data("not a checkpoint".utf8).write(to: URL(fileURLWithPath: path))
+        return (store, path)
+    }
+
     @Test("a damaged file is set aside once, without recursion; the job trains from 0")
     func damagedFile() throws {
         let spec = try Self.spec()
-        let store = try ResultsStore(path: try T.temporaryDatabase().path)
-        try store.register(spec, text: "")
-        let path = T.runner(spec, store: store, workers: 1).checkpointPath(auxWeight: 1.0, seed: 0)
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try Data("not a checkpoint".utf8).write(to: URL(fileURLWithPath: path))
+        let (store, path) = try Self.damagedCheckpoint(spec, auxWeight: 1.0, seed: 0)
         let events = EventLog()
         try T.run(spec, store: store, workers: 2, onProgress: events.record)
         #expect(events.setAside.count == 1 && events.setAside.first?.job == JobKey(auxWeight: 1.0, seed: 0))
@@ -214,5 +220,44 @@ extension CheckpointIdentityTests {
         #expect(try T.snapshot(store, sweep: "legacy") == before)
         // Reopening keeps the id.
         #expect(try ResultsStore(path: path).id == store.id)
+    }
+}
+
+extension CheckpointIdentityTests {
+    /// Runs `chattr` (e2fsprogs) on `path`; true when it succeeded.
+    @discardableResult
+    static func chattr(_ flag: String, _ path: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
+        process.arguments = [flag, path]
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
+    /// Whether this machine can make a file immutable (root on ext4 and most Linux file systems).
+    static let immutableFilesWork: Bool = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("auxsweep-chattr-\(UUID().uuidString)").path
+        guard FileManager.default.createFile(atPath: path, contents: Data()) else { return false }
+        defer { chattr("-i", path); try? FileManager.default.removeItem(atPath: path) }
+        return chattr("+i", path)
+    }()
+
+    @Test("a damaged file that cannot be moved is reported once; the sweep stops with an error naming it, no recursion",
+          .enabled(if: immutableFilesWork, "needs chattr +i (root on a Linux file system with immutable files)"))
+    func immovableFile() throws {
+        let spec = try Self.spec()
+        let (store, path) = try Self.damagedCheckpoint(spec, auxWeight: 0.0, seed: 0)
+        #expect(Self.chattr("+i", path))
+        defer { Self.chattr("-i", path) }
+        let events = EventLog()
+        #expect {
+            try T.run(spec, store: store, workers: 1, onProgress: events.record)
+        } throws: { error in
+            "\(error)".contains(path)
+        }
+        #expect(events.setAside.count == 1 && events.setAside.first?.moved == false)
+        #expect(events.setAside.first?.reason.hasPrefix("it does not read (") == true)
     }
 }

@@ -29,7 +29,8 @@ public final class SweepRunner: Sendable {
     let stop: StopSignal
     let makeJob: JobFactory
     let onProgress: @Sendable (SweepProgress) -> Void
-    /// Rows are written at least this often (and at every checkpoint and evaluation).
+    /// Rows are written at least this often, at every checkpoint and when the job ends (an evaluation
+    /// waits for the next of these).
     static let flushInterval: TimeInterval = 2
 
     public init(spec: SweepSpec, store: ResultsStore, checkpointDirectory: URL, workers: Int, stop: StopSignal,

@@ -64,7 +64,7 @@ public final class ResultsStore: Sendable {
         }
     }
 
-    /// Opens an existing database for reading; throws when there is none.
+    /// Opens an existing database (bringing its schema up to date); throws when there is none.
     public static func openExisting(path: String) throws -> ResultsStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError.missingDatabase(path)

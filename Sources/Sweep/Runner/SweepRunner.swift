@@ -130,13 +130,9 @@ public final class SweepRunner: Sendable {
     /// moved stays where it is and is overwritten by the job's next checkpoint.
     func setAside(_ path: String, reason: String, job key: JobKey, worker: Int) -> any TrainingJob {
         let base = path.hasSuffix(".safetensors") ? String(path.dropLast(".safetensors".count)) : path
-        var movedTo: String? = "\(base).set-aside-\(UUID().uuidString.prefix(8).lowercased()).safetensors"
-        do {
-            try FileManager.default.moveItem(atPath: path, toPath: movedTo ?? path)
-        } catch {
-            movedTo = nil
-        }
-        onProgress(.checkpointSetAside(worker: worker, job: key, path: path, movedTo: movedTo, reason: reason))
+        let target = "\(base).set-aside-\(UUID().uuidString.prefix(8).lowercased()).safetensors"
+        let moved = (try? FileManager.default.moveItem(atPath: path, toPath: target)) != nil
+        onProgress(.checkpointSetAside(worker: worker, job: key, path: path, movedTo: moved ? target : nil, reason: reason))
         return makeJob(spec.config, Float(key.auxWeight), UInt64(key.seed))
     }
 

@@ -8,9 +8,9 @@
 public enum CoreVersion {
     /// The order of float operations of this build's own kernels, bumped whenever a change reorders
     /// them. 1: the core of the first checkpoints (no version recorded); 2: batch-norm sums flushed
-    /// into double every 256 values.
-    public static let kernels = 2
+    /// into double every 256 values; 3: the backbone in the block width oneDNN picks (nChw8c on AVX2).
+    public static let kernels = 3
 
-    /// This build's kernels on this CPU, e.g. "2/avx2".
+    /// This build's kernels on this CPU, e.g. "3/avx2".
     public static var current: String { "\(kernels)/\(ConvolutionLayoutProbe.isa)" }
 }

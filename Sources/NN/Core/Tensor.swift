@@ -1,17 +1,32 @@
-/// A dense float32 tensor in row-major (NCHW for images) order, or for images optionally in
-/// oneDNN's channel-blocked order (`Layout.blocked16`).
+/// A dense float32 tensor in row-major (NCHW for images) order, or for images optionally in one of
+/// oneDNN's channel-blocked orders (`Layout.blocked16`, `Layout.blocked8`).
 ///
 /// A value type: copies share storage until one of them is written (copy-on-write), so a layer can
 /// cache its input cheaply and the caller can keep using its own copy.
 public struct Tensor: Sendable, Equatable {
     /// How the elements of an image tensor are ordered.
-    public enum Layout: Sendable {
+    public enum Layout: Sendable, Equatable {
         /// Row-major [N, C, H, W]: every layer takes it.
         case nchw
-        /// oneDNN's nChw16c, [N, C/16, H, W, 16] (C a multiple of 16): the order the convolutions
-        /// compute in, kept between convolutions, batch norms and element-wise layers so that no
-        /// reorder runs between them. `shape` stays [N, C, H, W].
+        /// oneDNN's nChw16c, [N, C/16, H, W, 16] (C a multiple of 16): the order oneDNN's
+        /// convolutions compute in with AVX-512, kept between convolutions, batch norms and
+        /// element-wise layers so that no reorder runs between them. `shape` stays [N, C, H, W].
         case blocked16
+        /// oneDNN's nChw8c, [N, C/8, H, W, 8] (C a multiple of 8): the same with AVX2.
+        case blocked8
+
+        /// The channels per block (nil for NCHW).
+        public var blockWidth: Int? {
+            switch self {
+            case .nchw: nil
+            case .blocked16: 16
+            case .blocked8: 8
+            }
+        }
+
+        /// The blocked layout oneDNN's convolutions choose on this CPU (nChw16c with AVX-512, nChw8c
+        /// with AVX2): the one the network keeps its activations in.
+        public static let native: Layout = ConvolutionLayoutProbe.activationLayout == "nChw8c" ? .blocked8 : .blocked16
     }
 
     /// The size of each dimension, outermost first (for images [N, C, H, W] in either layout).
@@ -32,8 +47,8 @@ public struct Tensor: Sendable, Equatable {
     /// zero fill of `init(shape:)`; the elements start as whatever the allocator returned).
     init(uninitializedShape shape: [Int], layout: Layout = .nchw) {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
-        precondition(layout == .nchw || (shape.count == 4 && shape[1] % 16 == 0),
-                     "a blocked16 tensor needs [N, C, H, W] with C a multiple of 16, got \(shape)")
+        precondition(layout.blockWidth.map { shape.count == 4 && shape[1] % $0 == 0 } ?? true,
+                     "a \(layout) tensor needs [N, C, H, W] with C a multiple of its block width, got \(shape)")
         self.shape = shape
         self.layout = layout
         self.data = [Float](unsafeUninitializedCapacity: shape.reduce(1, *)) { _, count in count = shape.reduce(1, *) }
@@ -62,7 +77,7 @@ public struct Tensor: Sendable, Equatable {
 
     /// The same elements under a new shape with the same element count.
     public func reshaped(_ newShape: [Int]) -> Tensor {
-        precondition(layout == .nchw, "reshaped: a blocked16 tensor has no row-major order to keep")
+        precondition(layout == .nchw, "reshaped: a \(layout) tensor has no row-major order to keep")
         return Tensor(shape: newShape, data: data)
     }
 
@@ -96,24 +111,28 @@ public struct Tensor: Sendable, Equatable {
 extension Tensor {
     /// The same image tensor in `layout` (a copy in the other order, or itself).
     ///
-    /// blocked16 element (n, c, h, w) sits at ((n * C/16 + c/16) * H * W + h * W + w) * 16 + c % 16.
+    /// Blocked element (n, c, h, w) with block width B sits at ((n * C/B + c/B) * H * W + h * W + w)
+    /// * B + c % B.
     public func converted(to layout: Layout) -> Tensor {
         guard layout != self.layout else { return self }
+        if self.layout != .nchw && layout != .nchw { return converted(to: .nchw).converted(to: layout) }
         let span = KernelProfiler.begin(.layoutReorder); defer { span.end() }
         let (n, c, h, w) = nchw
-        let plane = h * w, blocks = c / 16
+        let toBlocked = layout != .nchw
+        guard let width = (toBlocked ? layout : self.layout).blockWidth else { preconditionFailure("one side is blocked") }
+        let plane = h * w, blocks = c / width
         var out = Tensor(uninitializedShape: shape, layout: layout)
         data.withUnsafeBufferPointer { src in
             out.data.withUnsafeMutableBufferPointer { dst in
                 for i in 0..<n {
                     for b in 0..<blocks {
-                        let blockBase = (i * blocks + b) * plane * 16
-                        for lane in 0..<16 {
-                            let planeBase = (i * c + b * 16 + lane) * plane
-                            if layout == .blocked16 {
-                                for p in 0..<plane { dst[blockBase + p * 16 + lane] = src[planeBase + p] }
+                        let blockBase = (i * blocks + b) * plane * width
+                        for lane in 0..<width {
+                            let planeBase = (i * c + b * width + lane) * plane
+                            if toBlocked {
+                                for p in 0..<plane { dst[blockBase + p * width + lane] = src[planeBase + p] }
                             } else {
-                                for p in 0..<plane { dst[planeBase + p] = src[blockBase + p * 16 + lane] }
+                                for p in 0..<plane { dst[planeBase + p] = src[blockBase + p * width + lane] }
                             }
                         }
                     }

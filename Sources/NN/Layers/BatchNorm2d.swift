@@ -61,7 +61,7 @@ public final class BatchNorm2d: Layer {
         precondition(c == channels, "BatchNorm2d expects \(channels) channels, got \(c)")
         let plane = h * w, m = n * plane
         precondition(!isTraining || m > 1, "BatchNorm2d in training needs more than one value per channel, got \(x.shape)")
-        if x.layout == .blocked16 { return forwardBlocked(x) }
+        if x.layout != .nchw { return forwardBlocked(x) }
         var y = Tensor(uninitializedShape: x.shape)
         var xhat = isTraining ? Tensor(uninitializedShape: x.shape) : Tensor(shape: [0])
         mean = [Float](repeating: 0, count: c)
@@ -105,13 +105,15 @@ public final class BatchNorm2d: Layer {
 
     /// dy: [N, C, H, W] -> dx: [N, C, H, W]; adds into weight.grad and bias.grad.
     public func backward(_ dy: Tensor) -> Tensor {
+        // A blocked plane the chunked kernels do not take ran forward in NCHW (`forwardBlocked`).
+        if dy.layout != .nchw && !Self.chunksFit(dy) { return backward(dy.converted(to: .nchw)).converted(to: dy.layout) }
         let span = KernelProfiler.begin(.batchNormBackward); defer { span.end() }
         guard let input else { preconditionFailure("BatchNorm2d.backward called before forward") }
         precondition(dy.shape == input.shape, "BatchNorm2d.backward: dy shape \(dy.shape) != \(input.shape)")
         let (n, c, h, w) = dy.nchw
         let plane = h * w, m = n * plane
         precondition(dy.layout == input.layout, "BatchNorm2d.backward: dy is \(dy.layout), the input was \(input.layout)")
-        if dy.layout == .blocked16 { return backwardBlocked(dy, input: input) }
+        if dy.layout != .nchw { return backwardBlocked(dy, input: input) }
         let xhat = self.xhat ?? normalizedInput(input)
         var dx = Tensor(uninitializedShape: dy.shape)
         // Without a fused ReLU the mask is dy itself: "dy where dy" is dy (the kernels skip it).

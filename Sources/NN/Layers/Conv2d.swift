@@ -11,9 +11,9 @@ public enum ConvolutionBackend: Sendable {
 /// Backward-data:    dx [N, inC, H, W] from dy and W
 /// Backward-weights: dW += from x and dy;  db += dy summed over images and pixels
 /// The default backend runs oneDNN's direct convolution primitives in their preferred (blocked)
-/// layouts, one plan per input shape and layouts: the input may be NCHW or nChw16c (`Tensor.Layout`),
+/// layouts, one plan per input shape and layouts: the input may be NCHW or blocked (`Tensor.Layout`),
 /// the output is `outputLayout`, and a reorder runs only where those differ from oneDNN's choice (on
-/// AVX-512 it picks nChw16c; on AVX2 nChw8c, so blocked16 tensors then cost a reorder each way).
+/// AVX-512 it picks nChw16c, on AVX2 nChw8c: `Tensor.Layout.native`).
 /// `NaiveConv2d` is the oracle.
 public final class Conv2d: Layer {
     public let geometry: ConvGeometry
@@ -23,12 +23,12 @@ public final class Conv2d: Layer {
     public let bias: Parameter?
     public var isTraining = true
     public let backend: ConvolutionBackend
-    /// The layout of the output (and of dy in backward): `.blocked16` keeps oneDNN's nChw16c for a
-    /// following batch norm or convolution. The input's layout is whatever the tensor has.
+    /// The layout of the output (and of dy in backward): a blocked layout keeps oneDNN's blocked order
+    /// for a following batch norm or convolution. The input's layout is whatever the tensor has.
     public var outputLayout: Tensor.Layout = .nchw {
         didSet {
-            precondition(outputLayout == .nchw || (backend == .primitives && geometry.outChannels % 16 == 0),
-                         "a blocked16 output needs the primitives backend and output channels in multiples of 16")
+            precondition(outputLayout.blockWidth.map { backend == .primitives && geometry.outChannels % $0 == 0 } ?? true,
+                         "a blocked output needs the primitives backend and output channels in multiples of its block width")
         }
     }
 

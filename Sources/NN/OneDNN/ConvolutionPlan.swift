@@ -39,10 +39,10 @@ final class ConvolutionPlan {
         hasBias = bias
         self.inputLayout = inputLayout
         self.outputLayout = outputLayout
-        let tag = { (layout: Tensor.Layout) in layout == .blocked16 ? dnnl_nChw16c : dnnl_nchw }
+        let tag = DNNL.formatTag
         let weightShape = [g.outChannels, g.inChannels, g.kernelSize, g.kernelSize]
-        // The caller's buffers: NCHW, or nChw16c when the neighbours keep the blocked layout (then
-        // no reorder runs where oneDNN picks nChw16c too).
+        // The caller's buffers: NCHW, or blocked when the neighbours keep the blocked layout (then
+        // no reorder runs where oneDNN picks the same block width).
         let plainSource = DNNL.descriptor(input, tag(inputLayout)), plainDestination = DNNL.descriptor(output, tag(outputLayout))
         let plainWeights = DNNL.descriptor(weightShape, dnnl_oihw), plainBias = DNNL.descriptor([g.outChannels], dnnl_x)
         var anySource = DNNL.descriptor(input, dnnl_format_tag_any)

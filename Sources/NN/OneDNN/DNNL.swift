@@ -117,6 +117,15 @@ enum DNNL {
         }
     }
 
+    /// oneDNN's format tag for an activation tensor in `layout`.
+    static func formatTag(_ layout: Tensor.Layout) -> dnnl_format_tag_t {
+        switch layout {
+        case .nchw: dnnl_nchw
+        case .blocked16: dnnl_nChw16c
+        case .blocked8: dnnl_nChw8c
+        }
+    }
+
     /// Whether two memory descriptors describe the same layout.
     static func same(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
         var (x, y) = (a, b)

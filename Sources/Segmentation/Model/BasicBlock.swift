@@ -30,10 +30,11 @@ public final class BasicBlock: Layer {
         } else {
             down = nil
         }
-        // Inside and out of a block, activations stay in oneDNN's nChw16c: no layout reorder runs
-        // between the convolutions, batch norms and element-wise steps.
-        if outChannels % 16 == 0 {
-            for conv in [conv1, conv2] + (down?.layers.compactMap { $0 as? Conv2d } ?? []) { conv.outputLayout = .blocked16 }
+        // Inside and out of a block, activations stay in the blocked layout oneDNN's convolutions
+        // pick on this CPU (nChw16c or nChw8c): no layout reorder runs between the convolutions,
+        // batch norms and element-wise steps.
+        if outChannels % (Tensor.Layout.native.blockWidth ?? 16) == 0 {
+            for conv in [conv1, conv2] + (down?.layers.compactMap { $0 as? Conv2d } ?? []) { conv.outputLayout = .native }
         }
     }
 
@@ -57,8 +58,8 @@ public final class BasicBlock: Layer {
         conv1.parameters + bn1.parameters + conv2.parameters + bn2.parameters + (down?.parameters ?? [])
     }
 
-    /// x: [N, inC, H, W] (either layout) -> y: [N, outC, H/stride, W/stride] (blocked16 when outC is
-    /// a multiple of 16)
+    /// x: [N, inC, H, W] (any layout) -> y: [N, outC, H/stride, W/stride] (in `Tensor.Layout.native`
+    /// when outC is a multiple of its block width)
     public func forward(_ x: Tensor) -> Tensor {
         var y = bn2.forward(conv2.forward(bn1.forward(conv1.forward(x))))
         if residual { y.add((down?.forward(x) ?? x).converted(to: y.layout)) }

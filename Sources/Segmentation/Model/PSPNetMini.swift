@@ -39,7 +39,7 @@ public final class PSPNetMini {
         }
         self.stages = stages
         // The stem's output stays blocked for the first block (see BasicBlock).
-        (stem.layers[0] as? Conv2d)?.outputLayout = .blocked16
+        (stem.layers[0] as? Conv2d)?.outputLayout = .native
         pyramid = PyramidPooling(inChannels: widths[3], bins: ModelConfig.pyramidBins, width: ModelConfig.pyramidWidth,
                                  generator: &generator)
         head = SegmentationHead(inChannels: widths[3] + ModelConfig.pyramidBins.count * ModelConfig.pyramidWidth,

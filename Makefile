@@ -13,10 +13,10 @@ bootstrap:
 build: bootstrap
 	$(SWIFT) build $(RELEASE_FLAGS) --product auxsweep
 
-# The quick sweep (4 aux weights x 3 seeds, 3 to 12 minutes on 2 cores by CPU) into results/auxsweep.sqlite,
+# The demo sweep (3 aux weights x 4 seeds, about 3 minutes on 2 cores) into results/auxsweep.sqlite,
 # then its ablation table. Run it again and it resumes (or just prints the table when done).
 demo: build
-	$(BIN) run sweeps/quick.yaml
+	$(BIN) run sweeps/demo.yaml
 
 # The suite runs optimised (numeric loops are 10-100x slower in debug builds) with testing enabled.
 test: bootstrap

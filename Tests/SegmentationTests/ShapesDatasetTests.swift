@@ -52,4 +52,16 @@ struct ShapesDatasetTests {
         }
         for c in 1..<ShapesDataset.classCount { #expect((reds[c]?.count ?? 0) >= 5, "class \(c) colours: \(reds[c] ?? [])") }
     }
+
+    @Test("the simple variant labels only background and the five shapes, with more shape pixels")
+    func simpleVariant() {
+        let full = ShapesDataset(seed: 5, size: 32, split: .train, count: 200)
+        let simple = ShapesDataset(seed: 5, size: 32, split: .train, count: 200, variant: .simple)
+        let a = full.batch(Array(0..<200)).labels, b = simple.batch(Array(0..<200)).labels
+        #expect(ShapesDataset.Variant.simple.classCount == 6 && ShapesDataset.Variant.full.classCount == ShapesDataset.classCount)
+        #expect(Set(b) == Set(0..<6))
+        #expect(Set(a).contains { $0 >= 6 })
+        // Larger shapes: a larger share of shape pixels than the full task's.
+        #expect(b.filter { $0 != 0 }.count > a.filter { $0 != 0 }.count)
+    }
 }

@@ -50,7 +50,7 @@ struct SpecParserTests {
         ("name: x\naux_weights: hello\n", "aux_weights", "must be a list"),
         ("name: x\naux_weights: {from: 0.5, to: 0.2, step: 0.1}\n", "aux_weights.to", "must not be below"),
         ("name: x\ntrain: {base_lr: 0}\n", "train.base_lr", "must be in"),
-        ("name: x\ndata: {kind: cityscapes}\n", "data.kind", "only 'shapes'"),
+        ("name: x\ndata: {kind: cityscapes}\n", "data.kind", "must be 'shapes' or 'simple-shapes'"),
         ("name: x\naux_weights: [0.1\n", "yaml", "not valid YAML"),
         ("name: x\nname: y\n", "yaml", "duplicate key"),
     ]
@@ -77,12 +77,22 @@ struct SpecParserTests {
         }
     }
 
-    @Test("the shipped sweep files are valid", arguments: ["quick", "paper", "deep-plain"])
+    @Test("the shipped sweep files are valid", arguments: ["demo", "quick", "paper", "deep-plain"])
     func shipped(_ name: String) throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("sweeps/\(name).yaml").path
         let spec = try SpecParser.parse(path: path)
         #expect(spec.name == name)
+        #expect(spec.config.model.classes == spec.config.variant.classCount)
+    }
+
+    @Test("the simple-shapes kind sets its 6 classes and is part of the identity")
+    func simpleShapes() throws {
+        let full = try SpecParser.parse("name: x\n", file: "a.yaml")
+        let simple = try SpecParser.parse("name: x\ndata: {kind: simple-shapes}\n", file: "b.yaml")
+        #expect(full.config.model.classes == 11 && simple.config.model.classes == 6)
+        #expect(simple.config.variant == .simple && full.specHash != simple.specHash)
+        #expect(simple.firstSpecHash == nil && full.firstSpecHash != nil)
     }
 }
 

@@ -45,12 +45,12 @@ struct Scene {
     let zone: Zone?
     let shapes: [Shape]
 
-    init(size: Int, generator g: inout SeededGenerator) {
+    init(size: Int, variant: ShapesDataset.Variant, generator g: inout SeededGenerator) {
         let s = Float(size)
         background = (g.nextFloat(in: 0.2, 0.8), g.nextFloat(in: 0.2, 0.8), g.nextFloat(in: 0.2, 0.8))
         coarse = (0..<(coarseSize * coarseSize)).map { _ in g.nextFloat(in: -0.15, 0.15) }
         var zone: Zone?
-        if g.nextUnitFloat() < 0.6 {
+        if variant == .full && g.nextUnitFloat() < 0.6 {
             let angle = g.nextFloat(in: 0, Float.pi)
             let period = g.nextFloat(in: 3, 6)
             zone = Zone(cx: g.nextFloat(in: 0.2 * s, 0.8 * s), cy: g.nextFloat(in: 0.2 * s, 0.8 * s),
@@ -59,12 +59,13 @@ struct Scene {
                         colour: (g.nextFloat(in: 0, 1), g.nextFloat(in: 0, 1), g.nextFloat(in: 0, 1)))
         }
         self.zone = zone
-        let count = 1 + Int(g.next() % 3)
+        let count = 1 + Int(g.next() % (variant == .full ? 3 : 2))
+        let radii: (Float, Float) = variant == .full ? (0.14, 0.26) : (0.22, 0.34)
         shapes = (0..<count).map { _ in
             let angle = g.nextFloat(in: 0, 2 * Float.pi)
             var shape = Shape(kind: Int(g.next() % UInt64(ShapesDataset.shapeKinds.count)),
                               cx: g.nextFloat(in: 0.1 * s, 0.9 * s), cy: g.nextFloat(in: 0.1 * s, 0.9 * s),
-                              radius: g.nextFloat(in: 0.14 * s, 0.26 * s), cos: cos(angle), sin: sin(angle),
+                              radius: g.nextFloat(in: radii.0 * s, radii.1 * s), cos: cos(angle), sin: sin(angle),
                               colour: (g.nextFloat(in: 0, 1), g.nextFloat(in: 0, 1), g.nextFloat(in: 0, 1)))
             shape.insideZone = zone?.contains(shape.cx, shape.cy) ?? false
             return shape

@@ -14,6 +14,18 @@ public struct ShapesDataset: Sendable {
     /// Which half of the data: the splits draw from disjoint generator streams.
     public enum Split: UInt64, Sendable { case train = 1, validation = 2 }
 
+    /// Which version of the task.
+    public enum Variant: String, Sendable, CaseIterable {
+        /// The full task: zones, 11 classes, shapes of radius 14-26 % of the image.
+        case full = "shapes"
+        /// The demo's easier task: no zones, 6 classes (background and the five shapes), one or two
+        /// larger shapes (radius 22-34 %), so a small network learns it in a few hundred steps.
+        case simple = "simple-shapes"
+
+        /// The number of classes, background included.
+        public var classCount: Int { self == .full ? 1 + 2 * ShapesDataset.shapeKinds.count : 1 + ShapesDataset.shapeKinds.count }
+    }
+
     public static let shapeKinds = ["disc", "square", "triangle", "ring", "cross"]
     /// Background plus each shape outside and inside a zone.
     public static let classCount = 1 + 2 * shapeKinds.count
@@ -24,14 +36,16 @@ public struct ShapesDataset: Sendable {
     public let size: Int
     public let split: Split
     public let count: Int
+    public let variant: Variant
 
-    public init(seed: UInt64, size: Int, split: Split, count: Int) {
+    public init(seed: UInt64, size: Int, split: Split, count: Int, variant: Variant = .full) {
         precondition(size >= 16 && size % 8 == 0, "image size must be a multiple of 8, at least 16, got \(size)")
         precondition(count > 0, "a split needs at least one image")
         self.seed = seed
         self.size = size
         self.split = split
         self.count = count
+        self.variant = variant
     }
 
     /// Writes image `index` (normalised, [3, size, size]) and its labels ([size, size]) into the
@@ -39,7 +53,7 @@ public struct ShapesDataset: Sendable {
     public func render(_ index: Int, image: UnsafeMutablePointer<Float>, labels: UnsafeMutablePointer<UInt8>) {
         precondition(index >= 0 && index < count, "image index \(index) outside 0..<\(count)")
         var g = SeededGenerator(seed: seed, stream: split.rawValue << 40 | UInt64(index))
-        let scene = Scene(size: size, generator: &g)
+        let scene = Scene(size: size, variant: variant, generator: &g)
         scene.draw(size: size, image: image, labels: labels, generator: &g)
         let plane = size * size
         for i in 0..<(3 * plane) { image[i] = (image[i] - Self.mean) / Self.std }

@@ -32,8 +32,12 @@ public final class Trainer {
         model = PSPNetMini(config: config.model, seed: seed)
         optimizer = SGD(parameters: model.parameters, momentum: config.train.momentum, weightDecay: config.train.weightDecay)
         schedule = PolyLearningRate(base: config.train.baseLR, maxIterations: config.train.iterations, power: config.train.polyPower)
-        train = ShapesDataset(seed: config.data.seed, size: config.data.size, split: .train, count: config.data.trainImages)
-        validation = ShapesDataset(seed: config.data.seed, size: config.data.size, split: .validation, count: config.data.valImages)
+        precondition(config.model.classes == config.variant.classCount,
+                     "the model has \(config.model.classes) classes, the \(config.data.kind) task \(config.variant.classCount)")
+        train = ShapesDataset(seed: config.data.seed, size: config.data.size, split: .train, count: config.data.trainImages,
+                              variant: config.variant)
+        validation = ShapesDataset(seed: config.data.seed, size: config.data.size, split: .validation, count: config.data.valImages,
+                                   variant: config.variant)
         orderGenerator = SeededGenerator(seed: seed, stream: 3)
     }
 

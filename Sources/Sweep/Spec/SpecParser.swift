@@ -215,7 +215,11 @@ struct Reader {
     func data(_ node: Node, into config: inout TrainConfig) throws {
         let f = try section(node, "data", allowed: ["kind", "train_images", "val_images", "size", "seed"])
         if let n = f["kind"] {
-            guard n.string == "shapes" else { throw fail("data.kind", n, "only 'shapes' is available, got \(describe(n))") }
+            guard let kind = n.string, let variant = ShapesDataset.Variant(rawValue: kind) else {
+                throw fail("data.kind", n, "must be 'shapes' or 'simple-shapes', got \(describe(n))")
+            }
+            config.data.kind = kind
+            config.model.classes = variant.classCount
         }
         if let n = f["train_images"] { config.data.trainImages = try integer(n, "data.train_images", in: 1...10_000_000) }
         if let n = f["val_images"] { config.data.valImages = try integer(n, "data.val_images", in: 1...1_000_000) }

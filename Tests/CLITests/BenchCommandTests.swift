@@ -11,6 +11,10 @@ struct BenchCommandTests {
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         let json = try #require(object)
         #expect((json["train_img_s"] as? Double ?? 0) > 0 && (json["eval_img_s"] as? Double ?? 0) > 0)
+        #expect(json["batch"] as? Int == 2 && json["threads"] as? Int == 1)
+        // The CPU path, reported, not assumed: nChw16c with AVX-512, nChw8c with AVX2.
+        #expect(["nChw16c", "nChw8c"].contains(json["layout"] as? String ?? ""))
+        #expect((json["isa"] as? String)?.hasPrefix("avx") == true)
         let breakdown = try #require(json["breakdown_ms"] as? [String: Any])
         let train = try #require(breakdown["train"] as? [String: Double])
         let eval = try #require(breakdown["eval"] as? [String: Double])

@@ -50,14 +50,12 @@ struct Bench: ParsableCommand {
             print(String(format: "train  %8.1f img/s  %6.1f GFLOP/s", r.trainImagesPerSecond, r.trainGFLOPs))
             print(String(format: "eval   %8.1f img/s  %6.1f GFLOP/s", r.evalImagesPerSecond, r.evalGFLOPs))
             print(String(format: "peak RSS %.0f MiB", r.peakRSSMiB))
+            print("oneDNN isa \(ConvolutionLayoutProbe.isa), backbone layout \(ConvolutionLayoutProbe.activationLayout)")
             if let profile { print(Self.table(profile)) }
         case .json:
-            var json = String(format: "{\"train_img_s\":%.1f,\"eval_img_s\":%.1f,\"batch\":%d,\"threads\":%d,"
-                              + "\"train_gflops\":%.1f,\"eval_gflops\":%.1f,\"peak_rss_mib\":%.0f",
-                              r.trainImagesPerSecond, r.evalImagesPerSecond, r.batch, r.threads,
-                              r.trainGFLOPs, r.evalGFLOPs, r.peakRSSMiB)
-            if let profile { json += ",\"breakdown_ms\":" + Self.json(profile) }
-            print(json + "}")
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(BenchReport(r, breakdown: profile)), as: UTF8.self))
         }
     }
 
@@ -76,15 +74,5 @@ struct Bench: ParsableCommand {
         row("outside kernels", trainTotal - b.train.total * 1000, evalTotal - b.eval.total * 1000)
         row("total", trainTotal, evalTotal)
         return lines.joined(separator: "\n")
-    }
-
-    /// {"train": {kind: ms}, "eval": {...}, "train_step": ms, "eval_batch": ms}
-    static func json(_ b: ThroughputBenchmark.Breakdown) -> String {
-        func kinds(_ t: KernelProfiler.Times) -> String {
-            "{" + KernelProfiler.Kernel.allCases.map { String(format: "\"%@\":%.3f", "\($0)", t[$0] * 1000) }
-                .joined(separator: ",") + "}"
-        }
-        return "{\"train\":\(kinds(b.train)),\"eval\":\(kinds(b.eval)),"
-            + String(format: "\"train_step\":%.3f,\"eval_batch\":%.3f}", b.trainStepSeconds * 1000, b.evalBatchSeconds * 1000)
     }
 }

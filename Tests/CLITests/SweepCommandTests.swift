@@ -112,20 +112,23 @@ struct SweepCommandTests {
         #expect(try Self.outcome(s.db).jobs.values.allSatisfy { $0.hasPrefix("done steps=120 ") })
     }
 
-    @Test("Ctrl-C at once, before any job: exit 130 and nothing half-written; the next run does everything")
+    @Test("Ctrl-C as soon as the database exists: exit 130, no job left running; the next run does everything")
     func interruptAtStart() throws {
         let s = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: s.dir) }
         let process = try CLIRunner.start(["run", s.sweep, "--db", s.db], in: s.dir, name: "int0")
+        // The handler is installed before the database is created: once the file exists, a SIGINT
+        // is a stop request, whatever the run is doing (migrating, planning or training).
+        let deadline = Date().addingTimeInterval(300)
+        while !FileManager.default.fileExists(atPath: s.db) && process.isRunning && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.001)
+        }
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
-        // Either the signal came before the handler (the default action ends the process) or the
-        // handler turned it into a stop; never a crash, a half-made database or a running job.
-        #expect([130, SIGINT].contains(process.terminationStatus), "\(process.terminationReason) \(process.terminationStatus)")
-        if FileManager.default.fileExists(atPath: s.db) {
-            let statuses = try ResultsStore.openExisting(path: s.db).jobSummaries(JobFilter(sweep: "killme")).map(\.job.status)
-            #expect(!statuses.contains(.running), "\(statuses)")
-        }
+        #expect(process.terminationReason == .exit && process.terminationStatus == 130,
+                "\(process.terminationReason) \(process.terminationStatus)")
+        let statuses = try ResultsStore.openExisting(path: s.db).jobSummaries(JobFilter(sweep: "killme")).map(\.job.status)
+        #expect(!statuses.contains(.running), "\(statuses)")
         let again = try CLIRunner.run(["run", s.sweep, "--db", s.db])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(try Self.outcome(s.db).jobs.values.allSatisfy { $0.hasPrefix("done steps=120 ") })
@@ -136,8 +139,9 @@ struct SweepCommandTests {
         let s = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: s.dir) }
         let a = try CLIRunner.start(["run", s.sweep, "--db", s.db, "--jobs", "1"], in: s.dir, name: "a")
-        // The second starts once the first holds a job, so it has jobs left to take.
-        #expect(try Self.wait(for: a, db: s.db) { $0.running > 0 })
+        // The second starts once the first has written a step of its (single worker's) first job, so
+        // three jobs are left for it to take.
+        #expect(try Self.wait(for: a, db: s.db) { $0.stepRows > 0 })
         let b = try CLIRunner.start(["run", s.sweep, "--db", s.db, "--jobs", "1"], in: s.dir, name: "b")
         a.waitUntilExit()
         b.waitUntilExit()

@@ -208,8 +208,9 @@ extension CheckpointIdentityTests {
         let path = try T.temporaryDatabase().path
         try FileManager.default.copyItem(at: fixtures.appendingPathComponent("first-release.sqlite"), to: URL(fileURLWithPath: path))
         let spec = try SpecParser.parse(path: fixtures.appendingPathComponent("first-release.yaml").path)
-        #expect(spec.firstSpecHash == "6e6d102f39ade04a" && spec.specHash != "6e6d102f39ade04a")
         let store = try ResultsStore(path: path)
+        let recorded = try #require(try store.sweeps().first?.specHash)
+        #expect(spec.firstSpecHash == recorded && spec.specHash != recorded)
         #expect(UUID(uuidString: store.id) != nil)
         try store.register(spec, text: "")
         #expect(try store.sweeps().map(\.specHash) == [spec.specHash])
@@ -259,5 +260,38 @@ extension CheckpointIdentityTests {
         }
         #expect(events.setAside.count == 1 && events.setAside.first?.moved == false)
         #expect(events.setAside.first?.reason.hasPrefix("it does not read (") == true)
+    }
+}
+
+extension CheckpointIdentityTests {
+    @Test("a first-release checkpoint (no store id in its path, no identity) is set aside; the job trains from 0")
+    func firstReleaseCheckpoint() throws {
+        let store = try Self.interrupted()
+        let runner = T.runner(try Self.spec(), store: store, workers: 1)
+        let summary = try #require(try store.jobSummaries(JobFilter(sweep: "tiny")).first { $0.job.checkpointIteration == 10 })
+        let (w, seed) = (summary.job.auxWeight, summary.job.seed)
+        // Where the first release kept it: checkpoints/<sweep>/w<w>-s<seed>.safetensors.
+        let legacy = runner.checkpointDirectory.appendingPathComponent("tiny").appendingPathComponent("w\(w)-s\(seed).safetensors").path
+        try FileManager.default.createDirectory(atPath: (legacy as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: runner.checkpointPath(auxWeight: w, seed: seed), toPath: legacy)
+        let events = EventLog()
+        try T.run(try Self.spec(), store: store, workers: 2, onProgress: events.record)
+        #expect(events.setAside.map(\.reason) == ["it is in the first release's place, without an identity"])
+        #expect(!FileManager.default.fileExists(atPath: legacy))
+        #expect(events.resumedFrom.allSatisfy { $0 == 0 })
+        #expect(try T.snapshot(store, sweep: "tiny") == Self.reference())
+    }
+
+    @Test("a checkpoint the row records but whose file is gone is reported; the job trains from 0")
+    func missingCheckpoint() throws {
+        let store = try Self.interrupted()
+        let runner = T.runner(try Self.spec(), store: store, workers: 1)
+        let summary = try #require(try store.jobSummaries(JobFilter(sweep: "tiny")).first { $0.job.checkpointIteration == 10 })
+        try FileManager.default.removeItem(atPath: runner.checkpointPath(auxWeight: summary.job.auxWeight, seed: summary.job.seed))
+        let events = EventLog()
+        try T.run(try Self.spec(), store: store, workers: 2, onProgress: events.record)
+        #expect(events.missing == [JobKey(auxWeight: summary.job.auxWeight, seed: summary.job.seed)])
+        #expect(events.setAside.isEmpty && events.resumedFrom.allSatisfy { $0 == 0 })
+        #expect(try T.snapshot(store, sweep: "tiny") == Self.reference())
     }
 }

@@ -192,6 +192,11 @@ final class EventLog: @unchecked Sendable {
         }
     }
 
+    /// The jobs whose recorded checkpoint file was missing.
+    var missing: [JobKey] {
+        lock.withLock { events.compactMap { if case let .checkpointMissing(_, job, _, _) = $0 { job } else { nil } } }
+    }
+
     /// The iteration each started job resumed from.
     var resumedFrom: [Int] {
         lock.withLock { events.compactMap { if case let .started(_, _, _, from) = $0 { from } else { nil } } }

@@ -24,6 +24,15 @@ public struct Tensor: Sendable, Equatable {
             }
         }
 
+        /// oneDNN's name of the layout: "nchw", "nChw16c" or "nChw8c".
+        public var oneDNNName: String {
+            switch self {
+            case .nchw: "nchw"
+            case .blocked16: "nChw16c"
+            case .blocked8: "nChw8c"
+            }
+        }
+
         /// The blocked layout oneDNN's convolutions choose on this CPU (nChw16c with AVX-512, nChw8c
         /// with AVX2): the one the network keeps its activations in.
         public static let native: Layout = ConvolutionLayoutProbe.activationLayout == "nChw8c" ? .blocked8 : .blocked16

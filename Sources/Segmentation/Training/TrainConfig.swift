@@ -36,7 +36,10 @@ public struct TrainConfig: Sendable, Equatable, Codable {
         }
 
         /// The user-info key that leaves the data kind out of an encoding.
-        public static let omitsDataKind = CodingUserInfoKey(rawValue: "auxsweep.omitsDataKind")!
+        public static let omitsDataKind: CodingUserInfoKey = {
+            guard let key = CodingUserInfoKey(rawValue: "auxsweep.omitsDataKind") else { preconditionFailure("a valid user-info key") }
+            return key
+        }()
     }
 
     /// The SGD schedule.

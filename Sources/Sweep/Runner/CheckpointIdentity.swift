@@ -4,7 +4,7 @@ import NN
 ///
 /// A runner restores a checkpoint only when its identity is the job's own: the same database (its
 /// store id), sweep, spec hash, job row, aux weight and seed, written by the same numeric core. The
-/// iteration is checked separately against the job's row (`SweepRunner.resume`).
+/// iteration is checked separately against the job's row (`SweepRunner.prepare`).
 public struct CheckpointIdentity: Sendable, Equatable {
     public var storeID: String
     public var sweep: String

@@ -6,9 +6,12 @@ public enum SweepProgress: Sendable {
     case step(worker: Int, job: JobKey, iteration: Int, of: Int, loss: Float)
     /// A job ended: done (with its final mIoU), failed (with the reason) or interrupted.
     case finished(worker: Int, job: JobKey, status: JobStatus, miou: Double?, error: String?)
-    /// A job's checkpoint file was not the job's own (`reason`) and was moved to `movedTo` (nil: it
-    /// could not be moved); the job starts from iteration 0.
+    /// A job's checkpoint file was not the job's own (`reason`); the job starts from iteration 0.
+    ///
+    /// The file was moved to `movedTo` (nil: it could not be moved).
     case checkpointSetAside(worker: Int, job: JobKey, path: String, movedTo: String?, reason: String)
+    /// The job's row records a checkpoint at `iteration` but no file is at `path`; it starts from 0.
+    case checkpointMissing(worker: Int, job: JobKey, path: String, iteration: Int)
 }
 
 /// A job's identity within its sweep.

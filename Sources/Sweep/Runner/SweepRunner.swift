@@ -84,7 +84,7 @@ public final class SweepRunner: Sendable {
 
     /// The iteration of the checkpoint that follows one at `iteration`: the next multiple of
     /// `checkpoint_every`, or the last iteration (the final checkpoint).
-    func checkpointIteration(after iteration: Int) -> Int {
+    func nextCheckpointIteration(after iteration: Int) -> Int {
         let last = spec.config.train.iterations
         guard spec.checkpointEvery > 0 else { return last }
         return min(last, (iteration / spec.checkpointEvery + 1) * spec.checkpointEvery)
@@ -95,7 +95,18 @@ public final class SweepRunner: Sendable {
     func prepare(_ job: JobRecord, id: Int64, key: JobKey, worker: Int) throws -> any TrainingJob {
         let config = spec.config, weight = Float(job.auxWeight), seed = UInt64(job.seed)
         let path = checkpointPath(auxWeight: job.auxWeight, seed: job.seed)
-        guard FileManager.default.fileExists(atPath: path) else { return makeJob(config, weight, seed) }
+        guard FileManager.default.fileExists(atPath: path) else {
+            // The first release kept checkpoints without a store id in the path, and without an identity.
+            let legacy = checkpointDirectory.appendingPathComponent(spec.name)
+                .appendingPathComponent("w\(job.auxWeight)-s\(job.seed).safetensors").path
+            if FileManager.default.fileExists(atPath: legacy) {
+                return setAside(legacy, reason: "it is in the first release's place, without an identity", job: key, worker: worker)
+            }
+            if job.checkpointIteration > 0 {
+                onProgress(.checkpointMissing(worker: worker, job: key, path: path, iteration: job.checkpointIteration))
+            }
+            return makeJob(config, weight, seed)
+        }
         let file: SafeTensors.File
         do {
             file = try SafeTensors.read(path: path)
@@ -107,7 +118,7 @@ public final class SweepRunner: Sendable {
         }
         let recorded = job.checkpointIteration
         guard let iteration = file.metadata["iteration"].flatMap({ Int($0) }),
-              iteration == recorded || iteration == checkpointIteration(after: recorded) else {
+              iteration == recorded || iteration == nextCheckpointIteration(after: recorded) else {
             return setAside(path, reason: "its iteration \(file.metadata["iteration"] ?? "?") is not the job's "
                             + "recorded checkpoint (\(recorded)) or the next one", job: key, worker: worker)
         }

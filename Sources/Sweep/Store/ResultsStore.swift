@@ -27,7 +27,7 @@ public final class ResultsStore: Sendable {
         pool = try Self.openPool(path: path, configuration: config)
         try Self.migrate(pool)
         guard let id = try pool.read({ db in try String.fetchOne(db, sql: "SELECT id FROM store") }) else {
-            preconditionFailure("the 'v2: store id' migration inserts the store's id")
+            throw StoreError.missingStoreID(path)
         }
         self.id = id
     }
@@ -217,6 +217,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case specChanged(String)
     case missingDatabase(String)
     case unknownSweep(String)
+    case missingStoreID(String)
 
     public var description: String {
         switch self {
@@ -225,6 +226,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
                 + "(e.g. '\(name)-v2') so its results are not mixed with the old ones"
         case .missingDatabase(let path): "\(path): database: does not exist (run 'auxsweep run' first)"
         case .unknownSweep(let name): "no sweep named '\(name)' in the database"
+        case .missingStoreID(let path): "\(path): store: the table of the database's id is empty (edited by hand?)"
         }
     }
 }

@@ -50,7 +50,7 @@ struct Bench: ParsableCommand {
             print(String(format: "train  %8.1f img/s  %6.1f GFLOP/s", r.trainImagesPerSecond, r.trainGFLOPs))
             print(String(format: "eval   %8.1f img/s  %6.1f GFLOP/s", r.evalImagesPerSecond, r.evalGFLOPs))
             print(String(format: "peak RSS %.0f MiB", r.peakRSSMiB))
-            print("oneDNN isa \(ConvolutionLayoutProbe.isa), backbone layout \(ConvolutionLayoutProbe.activationLayout)")
+            print("oneDNN isa \(ConvolutionLayoutProbe.isa), backbone layout \(Tensor.Layout.native.oneDNNName)")
             if let profile { print(Self.table(profile)) }
         case .json:
             let encoder = JSONEncoder()

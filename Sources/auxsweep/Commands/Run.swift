@@ -58,7 +58,8 @@ struct Run: ParsableCommand {
             signals.release()
 
             printLine(try store.ablationReport(sweep: spec.name).rendered(.table))
-            if stop.isRaised {
+            let unfinished = try store.jobSummaries(JobFilter(sweep: spec.name)).contains { [.interrupted, .pending].contains($0.job.status) }
+            if stop.isRaised && unfinished {
                 printError("interrupted: jobs were marked 'interrupted'; run the same command again to resume")
                 throw ExitCode(130)
             }

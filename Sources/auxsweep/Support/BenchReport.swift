@@ -46,7 +46,7 @@ struct BenchReport: Encodable {
         evalGFLOPs = r.evalGFLOPs
         peakRSSMiB = r.peakRSSMiB
         isa = ConvolutionLayoutProbe.isa
-        layout = ConvolutionLayoutProbe.activationLayout
+        layout = Tensor.Layout.native.oneDNNName
         self.breakdown = breakdown.map(Breakdown.init)
     }
 }

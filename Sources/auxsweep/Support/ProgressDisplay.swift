@@ -56,6 +56,11 @@ final class ProgressDisplay: @unchecked Sendable {
                     + " (\(reason)); training from iteration 0"
                 if isTerminal { clear(); printError(line); draw(force: true) } else { printError(line) }
                 return
+            case let .checkpointMissing(_, job, path, iteration):
+                let line = "w=\(job.auxWeight) seed=\(job.seed): the database records a checkpoint at iteration \(iteration), "
+                    + "but \(path) is missing; training from iteration 0"
+                if isTerminal { clear(); printError(line); draw(force: true) } else { printError(line) }
+                return
             }
             if isTerminal { draw(force: false) }
         }

@@ -16,6 +16,9 @@ final class SignalTrap: @unchecked Sendable {
     /// parent may have started the process with them blocked (the mask is inherited), and a blocked
     /// signal would never reach the handler.
     init() {
+        // Initialise the global here, not first inside the handler (lazy initialisation is not
+        // async-signal-safe).
+        _ = receivedSignal.load(ordering: .relaxed)
         var set = sigset_t()
         sigemptyset(&set)
         for sig in [SIGINT, SIGTERM] {

@@ -295,3 +295,36 @@ extension CheckpointIdentityTests {
         #expect(try T.snapshot(store, sweep: "tiny") == Self.reference())
     }
 }
+
+extension CheckpointIdentityTests {
+    @Test("a final checkpoint one ahead of its row (killed before 'done' was recorded) is trusted; the job ends at once")
+    func finalCheckpointAhead() throws {
+        let store = try ResultsStore(path: try T.temporaryDatabase().path)
+        try T.run(try Self.spec(), store: store, workers: 2)
+        let finished = try T.snapshot(store, sweep: "tiny")
+        // The state of a kill after the final file but before the 'done' row: the row still records
+        // the checkpoint at 20, the file is at 30 (the next one after 20 is the last iteration).
+        for summary in try store.jobSummaries(JobFilter(sweep: "tiny")) {
+            try store.record(job: try #require(summary.job.id), steps: [], evaluations: [], status: .interrupted,
+                             checkpointIteration: 20)
+        }
+        let events = EventLog()
+        try T.run(try Self.spec(), store: store, workers: 2, onProgress: events.record)
+        #expect(events.setAside.isEmpty && events.resumedFrom == [Int](repeating: 30, count: 6))
+        #expect(try T.snapshot(store, sweep: "tiny") == finished)
+    }
+
+    @Test("a checkpoint without an identity in the job's place is set aside, naming the missing field")
+    func fileWithoutIdentity() throws {
+        let spec = try Self.spec()
+        let store = try ResultsStore(path: try T.temporaryDatabase().path)
+        try store.register(spec, text: "")
+        let path = T.runner(spec, store: store, workers: 1).checkpointPath(auxWeight: 0.5, seed: 0)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Trainer(config: spec.config, auxWeight: 0.5, seed: 0).saveCheckpoint(to: path)
+        let events = EventLog()
+        try T.run(spec, store: store, workers: 2, onProgress: events.record)
+        #expect(events.setAside.map(\.reason) == ["it has no auxsweep.store (not written by this version of auxsweep)"])
+        #expect(try T.snapshot(store, sweep: "tiny") == Self.reference())
+    }
+}

@@ -83,7 +83,7 @@ struct SpecParserTests {
             .deletingLastPathComponent().appendingPathComponent("sweeps/\(name).yaml").path
         let spec = try SpecParser.parse(path: path)
         #expect(spec.name == name)
-        #expect(spec.config.model.classes == spec.config.variant.classCount)
+        #expect(spec.config.model.classes == spec.config.data.kind.classCount)
     }
 
     @Test("the simple-shapes kind sets its 6 classes and is part of the identity")
@@ -91,7 +91,7 @@ struct SpecParserTests {
         let full = try SpecParser.parse("name: x\n", file: "a.yaml")
         let simple = try SpecParser.parse("name: x\ndata: {kind: simple-shapes}\n", file: "b.yaml")
         #expect(full.config.model.classes == 11 && simple.config.model.classes == 6)
-        #expect(simple.config.variant == .simple && full.specHash != simple.specHash)
+        #expect(simple.config.data.kind == .simple && full.specHash != simple.specHash)
         #expect(simple.firstSpecHash == nil && full.firstSpecHash != nil)
     }
 }

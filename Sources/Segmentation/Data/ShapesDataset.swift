@@ -15,7 +15,7 @@ public struct ShapesDataset: Sendable {
     public enum Split: UInt64, Sendable { case train = 1, validation = 2 }
 
     /// Which version of the task.
-    public enum Variant: String, Sendable, CaseIterable {
+    public enum Variant: String, Sendable, CaseIterable, Codable {
         /// The full task: zones, 11 classes, shapes of radius 14-26 % of the image.
         case full = "shapes"
         /// The demo's easier task: no zones, 6 classes (background and the five shapes), one or two
@@ -28,7 +28,7 @@ public struct ShapesDataset: Sendable {
 
     public static let shapeKinds = ["disc", "square", "triangle", "ring", "cross"]
     /// Background plus each shape outside and inside a zone.
-    public static let classCount = 1 + 2 * shapeKinds.count
+    public static let classCount = Variant.full.classCount
     /// Per-channel normalisation: the network sees (value - 0.5) / 0.25 for values in [0, 1].
     public static let mean: Float = 0.5, std: Float = 0.25
 

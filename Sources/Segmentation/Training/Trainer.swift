@@ -32,12 +32,12 @@ public final class Trainer {
         model = PSPNetMini(config: config.model, seed: seed)
         optimizer = SGD(parameters: model.parameters, momentum: config.train.momentum, weightDecay: config.train.weightDecay)
         schedule = PolyLearningRate(base: config.train.baseLR, maxIterations: config.train.iterations, power: config.train.polyPower)
-        precondition(config.model.classes == config.variant.classCount,
-                     "the model has \(config.model.classes) classes, the \(config.data.kind) task \(config.variant.classCount)")
+        precondition(config.model.classes == config.data.kind.classCount,
+                     "the model has \(config.model.classes) classes, the \(config.data.kind.rawValue) task \(config.data.kind.classCount)")
         train = ShapesDataset(seed: config.data.seed, size: config.data.size, split: .train, count: config.data.trainImages,
-                              variant: config.variant)
+                              variant: config.data.kind)
         validation = ShapesDataset(seed: config.data.seed, size: config.data.size, split: .validation, count: config.data.valImages,
-                                   variant: config.variant)
+                                   variant: config.data.kind)
         orderGenerator = SeededGenerator(seed: seed, stream: 3)
     }
 

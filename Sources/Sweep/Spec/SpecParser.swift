@@ -218,7 +218,7 @@ struct Reader {
             guard let kind = n.string, let variant = ShapesDataset.Variant(rawValue: kind) else {
                 throw fail("data.kind", n, "must be 'shapes' or 'simple-shapes', got \(describe(n))")
             }
-            config.data.kind = kind
+            config.data.kind = variant
             config.model.classes = variant.classCount
         }
         if let n = f["train_images"] { config.data.trainImages = try integer(n, "data.train_images", in: 1...10_000_000) }

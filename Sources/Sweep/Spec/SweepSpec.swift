@@ -58,7 +58,7 @@ public struct SweepSpec: Sendable, Equatable {
     /// The hash the first release gave this spec (its identity had no data kind, which was always
     /// "shapes"); nil for any other kind. A store upgrades a sweep registered under it.
     public var firstSpecHash: String? {
-        config.data.kind == "shapes" ? Self.hash(canonicalJSON(omittingDataKind: true)) : nil
+        config.data.kind == .full ? Self.hash(canonicalJSON(omittingDataKind: true)) : nil
     }
 
     /// 64-bit FNV-1a of the UTF-8 bytes, as 16 hex digits.

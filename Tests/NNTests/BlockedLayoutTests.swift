@@ -30,7 +30,7 @@ struct BlockedLayoutTests {
         // oneDNN computes in the layout it picks for this CPU (nChw16c with AVX-512, nChw8c with
         // AVX2): blocked buffers are that layout or one reorder away from it, and the kernels may
         // differ from the NCHW path's, so the two agree within the tolerances, not bit for bit.
-        print("oneDNN on this CPU: isa \(ConvolutionLayoutProbe.isa), convolution activations \(ConvolutionLayoutProbe.activationLayout), "
+        print("oneDNN on this CPU: isa \(ConvolutionLayoutProbe.isa), convolution activations \(ConvolutionLayoutProbe.activationLayout?.oneDNNName ?? "other"), "
               + "the network's \(Tensor.Layout.native.oneDNNName)")
         var generator = SeededGenerator(seed: 42)
         let plain = Conv2d(inChannels: 16, outChannels: 32, kernelSize: 3, stride: 2, padding: 1, generator: &generator)

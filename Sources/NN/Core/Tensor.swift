@@ -35,7 +35,7 @@ public struct Tensor: Sendable, Equatable {
 
         /// The blocked layout oneDNN's convolutions choose on this CPU (nChw16c with AVX-512, nChw8c
         /// with AVX2): the one the network keeps its activations in.
-        public static let native: Layout = ConvolutionLayoutProbe.activationLayout == "nChw8c" ? .blocked8 : .blocked16
+        public static let native: Layout = ConvolutionLayoutProbe.activationLayout == .blocked8 ? .blocked8 : .blocked16
     }
 
     /// The size of each dimension, outermost first (for images [N, C, H, W] in either layout).

@@ -70,7 +70,7 @@ extension BatchNorm2d {
 
     /// x: [N, C, H, W] blocked -> y in the same layout (training or evaluation, fused ReLU or not).
     func forwardBlocked(_ x: Tensor) -> Tensor {
-        guard Self.chunksFit(x) else { return forward(x.converted(to: .nchw)).converted(to: x.layout) }
+        precondition(Self.chunksFit(x), "forwardBlocked: BatchNorm2d.forward sends other planes through NCHW")
         let (n, c, h, w) = x.nchw
         let m = n * h * w, g = ChunkedPlanes(x)
         var y = Tensor(uninitializedShape: x.shape, layout: x.layout)

@@ -56,6 +56,8 @@ public final class BatchNorm2d: Layer {
 
     /// x: [N, C, H, W] -> y: [N, C, H, W]
     public func forward(_ x: Tensor) -> Tensor {
+        // A blocked plane the chunked kernels do not take (an odd nChw8c plane) runs in NCHW.
+        if x.layout != .nchw && !Self.chunksFit(x) { return forward(x.converted(to: .nchw)).converted(to: x.layout) }
         let span = KernelProfiler.begin(.batchNormForward); defer { span.end() }
         let (n, c, h, w) = x.nchw
         precondition(c == channels, "BatchNorm2d expects \(channels) channels, got \(c)")
@@ -105,7 +107,7 @@ public final class BatchNorm2d: Layer {
 
     /// dy: [N, C, H, W] -> dx: [N, C, H, W]; adds into weight.grad and bias.grad.
     public func backward(_ dy: Tensor) -> Tensor {
-        // A blocked plane the chunked kernels do not take ran forward in NCHW (`forwardBlocked`).
+        // A blocked plane the chunked kernels do not take ran forward in NCHW (see `forward`).
         if dy.layout != .nchw && !Self.chunksFit(dy) { return backward(dy.converted(to: .nchw)).converted(to: dy.layout) }
         let span = KernelProfiler.begin(.batchNormBackward); defer { span.end() }
         guard let input else { preconditionFailure("BatchNorm2d.backward called before forward") }

@@ -17,8 +17,8 @@ public enum ConvolutionLayoutProbe {
     }
 
     /// The layout oneDNN's forward convolution picks for its input when free to choose, for the
-    /// backbone's shape (3x3, 16 -> 32 channels, 32x32 images): "nChw16c", "nChw8c", "nchw" or "other".
-    public static let activationLayout: String = {
+    /// backbone's shape (3x3, 16 -> 32 channels, 32x32 images); nil when it is none of `Tensor.Layout`.
+    public static let activationLayout: Tensor.Layout? = {
         let g = ConvGeometry(inChannels: 16, outChannels: 32, kernelSize: 3, stride: 1, padding: 1, dilation: 1)
         let input = [2, 16, 32, 32]
         var source = DNNL.descriptor(input, dnnl_format_tag_any)
@@ -33,11 +33,7 @@ public enum ConvolutionLayoutProbe {
         DNNL.check(dnnl_primitive_desc_create(&pd, &desc, nil, DNNL.engine.handle, nil), "probe primitive descriptor")
         guard let pd else { preconditionFailure("oneDNN returned no primitive descriptor") }
         defer { dnnl_primitive_desc_destroy(pd) }
-        guard let chosen = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0)?.pointee else { return "other" }
-        for (tag, name) in [(dnnl_nChw16c, "nChw16c"), (dnnl_nChw8c, "nChw8c"), (dnnl_nchw, "nchw")]
-        where DNNL.same(chosen, DNNL.descriptor(input, tag)) {
-            return name
-        }
-        return "other"
+        guard let chosen = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0)?.pointee else { return nil }
+        return [Tensor.Layout.blocked16, .blocked8, .nchw].first { DNNL.same(chosen, DNNL.descriptor(input, DNNL.formatTag($0))) }
     }()
 }

@@ -73,8 +73,11 @@ public final class SweepRunner: Sendable {
 
     /// The checkpoint file of a job.
     public func checkpointPath(auxWeight: Double, seed: Int64) -> String {
-        sweepCheckpointDirectory.appendingPathComponent("w\(auxWeight)-s\(seed).safetensors").path
+        sweepCheckpointDirectory.appendingPathComponent(Self.checkpointName(auxWeight: auxWeight, seed: seed)).path
     }
+
+    /// A job's checkpoint file name: `w<weight>-s<seed>.safetensors`.
+    static func checkpointName(auxWeight: Double, seed: Int64) -> String { "w\(auxWeight)-s\(seed).safetensors" }
 
     /// The identity a job's checkpoint carries.
     func identity(of job: JobRecord, id: Int64) -> CheckpointIdentity {
@@ -98,7 +101,7 @@ public final class SweepRunner: Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             // The first release kept checkpoints without a store id in the path, and without an identity.
             let legacy = checkpointDirectory.appendingPathComponent(spec.name)
-                .appendingPathComponent("w\(job.auxWeight)-s\(job.seed).safetensors").path
+                .appendingPathComponent(Self.checkpointName(auxWeight: job.auxWeight, seed: job.seed)).path
             if FileManager.default.fileExists(atPath: legacy) {
                 return setAside(legacy, reason: "it is in the first release's place, without an identity", job: key, worker: worker)
             }

@@ -47,23 +47,25 @@ final class ProgressDisplay: @unchecked Sendable {
                 case .failed: "FAILED: \(error ?? "?")"
                 default: "interrupted"
                 }
-                let line = "\(what)  w=\(job.auxWeight) seed=\(job.seed)  (\(done)/\(total) done)"
-                if isTerminal { clear(); printError(line); draw(force: true) } else { printError(line) }
+                announce("\(what)  w=\(job.auxWeight) seed=\(job.seed)  (\(done)/\(total) done)")
                 return
             case let .checkpointSetAside(_, job, path, movedTo, reason):
-                let line = "w=\(job.auxWeight) seed=\(job.seed): checkpoint \(path) "
-                    + (movedTo.map { "set aside as \(URL(fileURLWithPath: $0).lastPathComponent)" } ?? "could not be moved; it will be overwritten")
-                    + " (\(reason)); training from iteration 0"
-                if isTerminal { clear(); printError(line); draw(force: true) } else { printError(line) }
+                announce("w=\(job.auxWeight) seed=\(job.seed): checkpoint \(path) "
+                         + (movedTo.map { "set aside as \(URL(fileURLWithPath: $0).lastPathComponent)" } ?? "could not be moved; it will be overwritten")
+                         + " (\(reason)); training from iteration 0")
                 return
             case let .checkpointMissing(_, job, path, iteration):
-                let line = "w=\(job.auxWeight) seed=\(job.seed): the database records a checkpoint at iteration \(iteration), "
-                    + "but \(path) is missing; training from iteration 0"
-                if isTerminal { clear(); printError(line); draw(force: true) } else { printError(line) }
+                announce("w=\(job.auxWeight) seed=\(job.seed): the database records a checkpoint at iteration \(iteration), "
+                         + "but \(path) is missing; training from iteration 0")
                 return
             }
             if isTerminal { draw(force: false) }
         }
+    }
+
+    /// Prints one line above the worker lines (redrawn below it on a terminal). Called under the lock.
+    private func announce(_ line: String) {
+        if isTerminal { clear(); printError(line); draw(force: true) } else { printError(line) }
     }
 
     /// Redraws the worker lines and the bar (at most 5 times a second unless forced).

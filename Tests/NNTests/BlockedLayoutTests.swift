@@ -99,4 +99,47 @@ struct BlockedLayoutTests {
         sum.add(x)
         #expect(sum.converted(to: .nchw).data == x.converted(to: .nchw).data.map { $0 + $0 })
     }
+
+    @Test("pooling, resizing and concatenation on a blocked layout equal NCHW bit for bit, forward and backward",
+          arguments: layouts)
+    func resampling(_ layout: Tensor.Layout) {
+        let x = randomTensor([2, 32, 8, 8], seed: 61)
+        for bins in [1, 2, 3, 6] {
+            let plain = AdaptiveAvgPool2d(outputSize: bins), blocked = AdaptiveAvgPool2d(outputSize: bins)
+            let y = blocked.forward(x.converted(to: layout))
+            #expect(y.layout == layout && y.converted(to: .nchw) == plain.forward(x), "bins \(bins)")
+            let dy = randomTensor([2, 32, bins, bins], seed: 62 + UInt64(bins))
+            let dx = blocked.backward(dy.converted(to: layout))
+            #expect(dx.layout == layout && dx.converted(to: .nchw) == plain.backward(dy), "bins \(bins)")
+        }
+        let small = randomTensor([2, 32, 3, 5], seed: 70)
+        let plainUp = BilinearUpsample(outputHeight: 8, outputWidth: 7), blockedUp = BilinearUpsample(outputHeight: 8, outputWidth: 7)
+        let up = blockedUp.forward(small.converted(to: layout))
+        #expect(up.layout == layout && up.converted(to: .nchw) == plainUp.forward(small))
+        let dUp = randomTensor([2, 32, 8, 7], seed: 71)
+        let dSmall = blockedUp.backward(dUp.converted(to: layout))
+        #expect(dSmall.layout == layout && dSmall.converted(to: .nchw) == plainUp.backward(dUp))
+        let parts = [randomTensor([2, 16, 4, 4], seed: 72), randomTensor([2, 32, 4, 4], seed: 73)]
+        let joined = ChannelConcat.forward(parts.map { $0.converted(to: layout) })
+        #expect(joined.layout == layout && joined.converted(to: .nchw) == ChannelConcat.forward(parts))
+        let dJoined = randomTensor([2, 48, 4, 4], seed: 74)
+        let split = ChannelConcat.backward(dJoined.converted(to: layout), channels: [16, 32])
+        #expect(split.map { $0.layout } == [layout, layout])
+        #expect(split.map { $0.converted(to: .nchw) } == ChannelConcat.backward(dJoined, channels: [16, 32]))
+    }
+
+    @Test("a dilated convolution between blocked buffers matches PyTorch (its backward-weights may run on the space-to-batch form)",
+          arguments: layouts)
+    func dilatedConvolution(_ layout: Tensor.Layout) throws {
+        let f = try Fixture("conv_3x3_d2_p2_even")
+        let conv = try Conv2dTests.layer(for: f)
+        conv.outputLayout = layout
+        let y = conv.forward(try f.tensor("x").converted(to: layout))
+        #expect(y.layout == layout)
+        #expect(Tolerance.error(y.converted(to: .nchw), try f.tensor("y")) <= Tolerance.forward)
+        let dx = conv.backward(try f.tensor("dy").converted(to: layout))
+        #expect(Tolerance.error(dx.converted(to: .nchw), try f.tensor("dx")) <= Tolerance.backward)
+        #expect(Tolerance.error(conv.weight.grad, try f.tensor("dweight")) <= Tolerance.backward)
+        #expect(Tolerance.error(try #require(conv.bias).grad, try f.tensor("dbias")) <= Tolerance.backward)
+    }
 }

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Conv2d")
 struct Conv2dTests {
-    static let cases = ["3x3_s1_p1", "3x3_s2_p1", "3x3_d2_p2", "1x1_s2", "1x1_bias", "3x3_s2_p0_odd", "3x3_d2_p2_s2"]
+    static let cases = ["3x3_s1_p1", "3x3_s2_p1", "3x3_d2_p2", "1x1_s2", "1x1_bias", "3x3_s2_p0_odd", "3x3_d2_p2_s2", "3x3_d2_p2_even"]
 
     /// A convolution with the fixture's geometry and weights.
     static let backends: [ConvolutionBackend] = [.primitives, .im2colGEMM]

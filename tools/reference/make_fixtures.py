@@ -47,6 +47,9 @@ CONV_CASES = {
     "1x1_bias": (3, 5, 4, 4, 7, 1, 1, 0, 1, True),
     "3x3_s2_p0_odd": (1, 2, 9, 7, 3, 3, 2, 0, 1, True),
     "3x3_d2_p2_s2": (2, 3, 9, 9, 4, 3, 2, 2, 2, False),
+    # Even sizes and 16 channels: backward-weights may run on the space-to-batch form (AVX2), also
+    # between blocked buffers.
+    "3x3_d2_p2_even": (2, 16, 8, 8, 16, 3, 1, 2, 2, True),
 }
 
 # name: (x shape, scale, shift) -> x = randn(shape) * scale + shift

@@ -12,10 +12,11 @@ public enum CoreVersion {
     ///
     /// Bumped whenever a change reorders them. 1: the core of the first checkpoints (no version
     /// recorded); 2: batch-norm sums flushed into double every 256 values; 3: the backbone in the
-    /// block width oneDNN picks (nChw8c on AVX2).
-    public static let kernels = 3
+    /// block width oneDNN picks (nChw8c on AVX2); 4: dilated backward-weights on the space-to-batch form
+    /// where oneDNN has no JIT kernel for it (AVX2).
+    public static let kernels = 4
 
-    /// This build's kernels on this CPU and oneDNN, e.g. "3/avx2/onednn-2.6.3".
+    /// This build's kernels on this CPU and oneDNN, e.g. "4/avx2/onednn-2.6.3".
     public static var current: String {
         let library = dnnl_version().map { "\($0.pointee.major).\($0.pointee.minor).\($0.pointee.patch)" } ?? "?"
         return "\(kernels)/\(ConvolutionLayoutProbe.isa)/onednn-\(library)"

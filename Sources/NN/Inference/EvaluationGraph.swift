@@ -95,12 +95,21 @@ public final class EvaluationGraph {
         return target
     }
 
-    /// `value` in nChw16c, for the blocked kernels.
+    /// The blocked layout of pooling, resizing and concatenation: the one oneDNN's convolutions pick
+    /// on this CPU, so that no reorder runs around them.
+    private let blockedLayout = Tensor.Layout.native
+
+    /// `value` in `blockedLayout`, for the blocked kernels.
     private func blocked(_ value: Value) -> (Value, Slot) {
         let dims = slot(value).dims
-        precondition(dims[1] % 16 == 0, "EvaluationGraph: pooling, resizing and concatenation need channels in multiples of 16, got \(dims[1])")
-        let v = converted(value, to: DNNL.descriptor(dims, dnnl_nChw16c))
+        let width = blockedLayout.blockWidth ?? 1
+        precondition(dims[1] % width == 0, "EvaluationGraph: pooling, resizing and concatenation need channels in multiples of \(width), got \(dims[1])")
+        let v = converted(value, to: blockedDescriptor(dims))
         return (v, slots[v.index])
+    }
+
+    private func blockedDescriptor(_ dims: [Int]) -> dnnl_memory_desc_t {
+        DNNL.descriptor(dims, DNNL.formatTag(blockedLayout))
     }
 
     /// conv(x), then (when given) the evaluation-mode batch norm, the sum with `residual` and ReLU
@@ -146,11 +155,11 @@ public final class EvaluationGraph {
     public func adaptiveAveragePool(_ x: Value, bins: Int) -> Value {
         let (source, slot) = blocked(x)
         let d = slot.dims
-        let result = newSlot(dims: [d[0], d[1], bins, bins], descriptor: DNNL.descriptor([d[0], d[1], bins, bins], dnnl_nChw16c))
-        let (from, to) = (slots[source.index].memory, slots[result.index].memory)
+        let result = newSlot(dims: [d[0], d[1], bins, bins], descriptor: blockedDescriptor([d[0], d[1], bins, bins]))
+        let (from, to, block) = (slots[source.index].memory, slots[result.index].memory, blockedLayout.blockWidth ?? 1)
         steps.append((.poolForward, {
             BlockedKernels.adaptiveAveragePool(from.pointer.assumingMemoryBound(to: Float.self), to.pointer.assumingMemoryBound(to: Float.self),
-                                               n: d[0], c: d[1], h: d[2], w: d[3], bins: bins)
+                                               n: d[0], c: d[1], h: d[2], w: d[3], bins: bins, block: block)
         }))
         return result
     }
@@ -160,11 +169,11 @@ public final class EvaluationGraph {
         let (source, slot) = blocked(x)
         let d = slot.dims
         let dims = [d[0], d[1], height, width]
-        let result = newSlot(dims: dims, descriptor: DNNL.descriptor(dims, dnnl_nChw16c))
-        let (from, to) = (slots[source.index].memory, slots[result.index].memory)
+        let result = newSlot(dims: dims, descriptor: blockedDescriptor(dims))
+        let (from, to, block) = (slots[source.index].memory, slots[result.index].memory, blockedLayout.blockWidth ?? 1)
         steps.append((.upsampleForward, {
             BlockedKernels.bilinearUpsample(from.pointer.assumingMemoryBound(to: Float.self), to.pointer.assumingMemoryBound(to: Float.self),
-                                            n: d[0], c: d[1], h: d[2], w: d[3], outH: height, outW: width)
+                                            n: d[0], c: d[1], h: d[2], w: d[3], outH: height, outW: width, block: block)
         }))
         return result
     }
@@ -180,13 +189,13 @@ public final class EvaluationGraph {
         }
         let total = blockedParts.reduce(0) { $0 + $1.1.dims[1] }
         let dims = [first[0], total, first[2], first[3]]
-        let result = newSlot(dims: dims, descriptor: DNNL.descriptor(dims, dnnl_nChw16c))
+        let result = newSlot(dims: dims, descriptor: blockedDescriptor(dims))
         let target = slots[result.index].memory
         var offset = 0
         for (_, part) in blockedParts {
             let (memory, c, start) = (part.memory, part.dims[1], offset)
             steps.append((.concatForward, {
-                BlockedKernels.copyChannels(memory.pointer.assumingMemoryBound(to: Float.self), into: target.pointer.assumingMemoryBound(to: Float.self),
+                ChannelConcat.copyChannels(memory.pointer.assumingMemoryBound(to: Float.self), into: target.pointer.assumingMemoryBound(to: Float.self),
                                             n: dims[0], c: c, plane: dims[2] * dims[3], offset: start, total: total)
             }))
             offset += c

@@ -5,8 +5,9 @@
 public final class AdaptiveAvgPool2d: Layer {
     public let outputSize: Int
     public var isTraining = true
-    /// The input shape of the last forward.
+    /// The input shape and layout of the last forward.
     private var inputShape: [Int] = []
+    private var inputLayout: Tensor.Layout = .nchw
 
     public init(outputSize: Int) {
         precondition(outputSize > 0, "AdaptiveAvgPool2d output size must be positive")
@@ -18,13 +19,23 @@ public final class AdaptiveAvgPool2d: Layer {
         (i * length / bins)..<(((i + 1) * length + bins - 1) / bins)
     }
 
-    /// x: [N, C, H, W] -> y: [N, C, n, n]; each output sums its window row by row, as PyTorch does.
+    /// x: [N, C, H, W] -> y: [N, C, n, n] in x's layout; each output sums its window row by row, as
+    /// PyTorch does (a blocked layout computes the same sums: `BlockedKernels`).
     public func forward(_ x: Tensor) -> Tensor {
         let span = KernelProfiler.begin(.poolForward); defer { span.end() }
         let (n, c, h, w) = x.nchw
-        precondition(x.layout == .nchw, "AdaptiveAvgPool2d takes NCHW tensors")
         let s = outputSize
         inputShape = x.shape
+        inputLayout = x.layout
+        if let block = x.layout.blockWidth {
+            var y = Tensor(uninitializedShape: [n, c, s, s], layout: x.layout)
+            x.data.withUnsafeBufferPointer { xp in
+                y.data.withUnsafeMutableBufferPointer { yp in
+                    BlockedKernels.adaptiveAveragePool(xp.start, yp.start, n: n, c: c, h: h, w: w, bins: s, block: block)
+                }
+            }
+            return y
+        }
         let rowWindows = (0..<s).map { Self.window($0, bins: s, length: h) }
         let colWindows = (0..<s).map { Self.window($0, bins: s, length: w) }
         var y = Tensor(uninitializedShape: [n, c, s, s])
@@ -45,13 +56,24 @@ public final class AdaptiveAvgPool2d: Layer {
         return y
     }
 
-    /// dy: [N, C, n, n] -> dx: [N, C, H, W], each output's gradient spread evenly over its window.
+    /// dy: [N, C, n, n] -> dx: [N, C, H, W] (the forward's layout), each output's gradient spread evenly
+    /// over its window.
     public func backward(_ dy: Tensor) -> Tensor {
         let span = KernelProfiler.begin(.poolBackward); defer { span.end() }
         precondition(inputShape.count == 4, "AdaptiveAvgPool2d.backward called before forward")
         let (n, c, h, w) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
         let s = outputSize
         precondition(dy.shape == [n, c, s, s], "AdaptiveAvgPool2d.backward: dy shape \(dy.shape) != \([n, c, s, s])")
+        precondition(dy.layout == inputLayout, "AdaptiveAvgPool2d.backward: dy is \(dy.layout), the forward was \(inputLayout)")
+        if let block = inputLayout.blockWidth {
+            var dx = Tensor(uninitializedShape: inputShape, layout: inputLayout)
+            dy.data.withUnsafeBufferPointer { dyp in
+                dx.data.withUnsafeMutableBufferPointer { dxp in
+                    BlockedKernels.adaptiveAveragePoolBackward(dyp.start, dxp.start, n: n, c: c, h: h, w: w, bins: s, block: block)
+                }
+            }
+            return dx
+        }
         let rowWindows = (0..<s).map { Self.window($0, bins: s, length: h) }
         let colWindows = (0..<s).map { Self.window($0, bins: s, length: w) }
         var dx = Tensor(shape: inputShape)

@@ -8,7 +8,9 @@ public final class BilinearUpsample: Layer {
     public let outputHeight: Int
     public let outputWidth: Int
     public var isTraining = true
+    /// The input shape and layout of the last forward.
     private var inputShape: [Int] = []
+    private var inputLayout: Tensor.Layout = .nchw
 
     public init(outputHeight: Int, outputWidth: Int) {
         precondition(outputHeight > 0 && outputWidth > 0, "BilinearUpsample output size must be positive")
@@ -30,18 +32,28 @@ public final class BilinearUpsample: Layer {
         }
     }
 
-    /// x: [N, C, H, W] -> y: [N, C, outH, outW]
+    /// x: [N, C, H, W] -> y: [N, C, outH, outW] in x's layout
     ///
     /// Per plane, columns first: each input row is resampled to the output width (the `rowW` scratch,
     /// [H, outW]); each output row then blends two of those rows, 16 columns at a time. The products
-    /// and sums are the ones of the direct formula, in the same order.
+    /// and sums are the ones of the direct formula, in the same order (also in a blocked layout:
+    /// `BlockedKernels`).
     public func forward(_ x: Tensor) -> Tensor {
         let span = KernelProfiler.begin(.upsampleForward); defer { span.end() }
         let (n, c, h, w) = x.nchw
-        precondition(x.layout == .nchw, "BilinearUpsample takes NCHW tensors")
         inputShape = x.shape
-        let rows = Self.taps(input: h, output: outputHeight), cols = Self.taps(input: w, output: outputWidth)
+        inputLayout = x.layout
         let outW = outputWidth
+        if let block = x.layout.blockWidth {
+            var y = Tensor(uninitializedShape: [n, c, outputHeight, outW], layout: x.layout)
+            x.data.withUnsafeBufferPointer { xp in
+                y.data.withUnsafeMutableBufferPointer { yp in
+                    BlockedKernels.bilinearUpsample(xp.start, yp.start, n: n, c: c, h: h, w: w, outH: outputHeight, outW: outW, block: block)
+                }
+            }
+            return y
+        }
+        let rows = Self.taps(input: h, output: outputHeight), cols = Self.taps(input: w, output: outputWidth)
         var y = Tensor(uninitializedShape: [n, c, outputHeight, outW])
         var rowW = [Float](repeating: 0, count: h * outW)
         x.data.withUnsafeBufferPointer { xp in
@@ -64,7 +76,7 @@ public final class BilinearUpsample: Layer {
         return y
     }
 
-    /// dy: [N, C, outH, outW] -> dx: [N, C, H, W]
+    /// dy: [N, C, outH, outW] -> dx: [N, C, H, W] (the forward's layout)
     ///
     /// The transpose of forward: rows first (each output row's gradient added into the two input
     /// rows it blends, at output width, 16 columns at a time), then columns (scattered to the two
@@ -75,6 +87,17 @@ public final class BilinearUpsample: Layer {
         let (n, c, h, w) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
         precondition(dy.shape == [n, c, outputHeight, outputWidth],
                      "BilinearUpsample.backward: dy shape \(dy.shape) != \([n, c, outputHeight, outputWidth])")
+        precondition(dy.layout == inputLayout, "BilinearUpsample.backward: dy is \(dy.layout), the forward was \(inputLayout)")
+        if let block = inputLayout.blockWidth {
+            var dx = Tensor(uninitializedShape: inputShape, layout: inputLayout)
+            dy.data.withUnsafeBufferPointer { dyp in
+                dx.data.withUnsafeMutableBufferPointer { dxp in
+                    BlockedKernels.bilinearUpsampleBackward(dyp.start, dxp.start, n: n, c: c, h: h, w: w,
+                                                           outH: outputHeight, outW: outputWidth, block: block)
+                }
+            }
+            return dx
+        }
         let rows = Self.taps(input: h, output: outputHeight), cols = Self.taps(input: w, output: outputWidth)
         let outW = outputWidth
         var dx = Tensor(shape: inputShape)

@@ -9,7 +9,8 @@ import CDNNL
 /// reorder of x per step, not two); backward reorders dy once for both backward primitives when they
 /// want the same layout. Other activations in oneDNN's layout live in the thread's `ScratchArena`
 /// (slot 0: dy, slot 1: a primitive's output or backward-weights' own dy, slot 2: backward-weights'
-/// own x) only while the primitives run; weights in their layouts are owned.
+/// own x) only while the primitives run; weights in their layouts are owned. A dilated convolution's
+/// backward-weights may run on its `SpaceToBatch` form.
 final class ConvolutionPlan {
     let geometry: ConvGeometry
     let inputShape: [Int]
@@ -45,43 +46,31 @@ final class ConvolutionPlan {
         // no reorder runs where oneDNN picks the same block width).
         let plainSource = DNNL.descriptor(input, tag(inputLayout)), plainDestination = DNNL.descriptor(output, tag(outputLayout))
         let plainWeights = DNNL.descriptor(weightShape, dnnl_oihw), plainBias = DNNL.descriptor([g.outChannels], dnnl_x)
-        var anySource = DNNL.descriptor(input, dnnl_format_tag_any)
-        var anyDestination = DNNL.descriptor(output, dnnl_format_tag_any)
-        var anyWeights = DNNL.descriptor(weightShape, dnnl_format_tag_any)
         let biasDescriptor = bias ? plainBias : nil
-        let window = DNNL.ConvolutionWindow(g, input: input)
 
-        var forwardDesc = dnnl_convolution_desc_t()
-        DNNL.withOptionalPointer(to: biasDescriptor) { biasPointer in
-            DNNL.check(dnnl_dilated_convolution_forward_desc_init(
-                &forwardDesc, dnnl_forward_training, dnnl_convolution_direct, &anySource, &anyWeights,
-                biasPointer, &anyDestination, window.strides, window.dilates, window.padLeft, window.padRight), "forward descriptor")
+        let (forwardPD, dataPD, dilatedWeightsPD) = Self.primitiveDescriptors(g, input: input, bias: biasDescriptor)
+        // Backward-weights of a dilated convolution runs on its space-to-batch form where oneDNN has
+        // no JIT kernel for the dilated one (with AVX2 it falls back to gemm at about half the speed).
+        var weightsPD = dilatedWeightsPD
+        if let form = SpaceToBatch(geometry: g, input: input), !DNNL.implementation(dilatedWeightsPD).hasPrefix("jit") {
+            let stacked = Self.primitiveDescriptors(form.geometry, input: form.input, bias: biasDescriptor)
+            weightsPD = stacked.weights
+            [stacked.forward, stacked.data, dilatedWeightsPD].forEach { dnnl_primitive_desc_destroy($0) }
+            spaceToBatch = form
+            stackedInput = .allocate(capacity: form.input.reduce(1, *))
+            stackedDiffOutput = .allocate(capacity: form.output.reduce(1, *))
+        } else {
+            spaceToBatch = nil
+            (stackedInput, stackedDiffOutput) = (nil, nil)
         }
-        var dataDesc = dnnl_convolution_desc_t()
-        DNNL.check(dnnl_dilated_convolution_backward_data_desc_init(
-            &dataDesc, dnnl_convolution_direct, &anySource, &anyWeights, &anyDestination,
-            window.strides, window.dilates, window.padLeft, window.padRight), "backward-data descriptor")
-        var weightsDesc = dnnl_convolution_desc_t()
-        DNNL.withOptionalPointer(to: biasDescriptor) { biasPointer in
-            DNNL.check(dnnl_dilated_convolution_backward_weights_desc_init(
-                &weightsDesc, dnnl_convolution_direct, &anySource, &anyWeights, biasPointer,
-                &anyDestination, window.strides, window.dilates, window.padLeft, window.padRight), "backward-weights descriptor")
-        }
-
-        func primitiveDescriptor(_ desc: inout dnnl_convolution_desc_t, hint: const_dnnl_primitive_desc_t?) -> dnnl_primitive_desc_t {
-            var pd: dnnl_primitive_desc_t?
-            DNNL.check(dnnl_primitive_desc_create(&pd, &desc, nil, DNNL.engine.handle, hint), "primitive descriptor")
-            guard let pd else { preconditionFailure("oneDNN returned no primitive descriptor") }
-            return pd
-        }
+        defer { [forwardPD, dataPD, weightsPD].forEach { dnnl_primitive_desc_destroy($0) } }
         func chosen(_ pd: dnnl_primitive_desc_t, _ what: dnnl_query_t) -> dnnl_memory_desc_t {
             guard let md = dnnl_primitive_desc_query_md(pd, what, 0) else { preconditionFailure("oneDNN query \(what) failed") }
             return md.pointee
         }
-        let forwardPD = primitiveDescriptor(&forwardDesc, hint: nil)
-        let dataPD = primitiveDescriptor(&dataDesc, hint: forwardPD)
-        let weightsPD = primitiveDescriptor(&weightsDesc, hint: forwardPD)
-        defer { [forwardPD, dataPD, weightsPD].forEach { dnnl_primitive_desc_destroy($0) } }
+        // Backward-weights reads x and dy in the caller's layouts, stacked when it runs space-to-batch.
+        let weightsPlainSource = spaceToBatch.map { DNNL.descriptor($0.input, tag(inputLayout)) } ?? plainSource
+        let weightsPlainDestination = spaceToBatch.map { DNNL.descriptor($0.output, tag(outputLayout)) } ?? plainDestination
 
         forwardPrimitive = DNNL.Primitive(forwardPD)
         forwardSource = DNNL.Operand(plain: plainSource, chosen: chosen(forwardPD, dnnl_query_src_md), toInner: true, slot: nil)
@@ -92,14 +81,60 @@ final class ConvolutionPlan {
         dataWeights = DNNL.Operand(plain: plainWeights, chosen: chosen(dataPD, dnnl_query_weights_md), toInner: true, slot: nil)
         dataDiffSource = DNNL.Operand(plain: plainSource, chosen: chosen(dataPD, dnnl_query_diff_src_md), toInner: false, slot: 1)
         weightsPrimitive = DNNL.Primitive(weightsPD)
-        weightsSource = DNNL.Operand(plain: plainSource, chosen: chosen(weightsPD, dnnl_query_src_md), toInner: true, slot: 2)
-        weightsDiffDestination = DNNL.Operand(plain: plainDestination, chosen: chosen(weightsPD, dnnl_query_diff_dst_md), toInner: true, slot: 1)
+        weightsSource = DNNL.Operand(plain: weightsPlainSource, chosen: chosen(weightsPD, dnnl_query_src_md), toInner: true, slot: 2)
+        weightsDiffDestination = DNNL.Operand(plain: weightsPlainDestination, chosen: chosen(weightsPD, dnnl_query_diff_dst_md), toInner: true, slot: 1)
         weightsDiffWeights = DNNL.Operand(plain: plainWeights, chosen: chosen(weightsPD, dnnl_query_diff_weights_md), toInner: false, slot: nil)
         self.bias = bias ? DNNL.Memory(plainBias, allocate: false) : nil
         diffBias = bias ? DNNL.Memory(plainBias, allocate: false) : nil
-        sharesSource = DNNL.same(forwardSource.memory.descriptor, weightsSource.memory.descriptor)
-        sharesDiffDestination = DNNL.same(dataDiffDestination.memory.descriptor, weightsDiffDestination.memory.descriptor)
+        sharesSource = spaceToBatch == nil && DNNL.same(forwardSource.memory.descriptor, weightsSource.memory.descriptor)
+        sharesDiffDestination = spaceToBatch == nil
+            && DNNL.same(dataDiffDestination.memory.descriptor, weightsDiffDestination.memory.descriptor)
     }
+
+    deinit {
+        stackedInput?.deallocate()
+        stackedDiffOutput?.deallocate()
+    }
+
+    /// The forward, backward-data and backward-weights primitive descriptors of `g` on `input`, every
+    /// activation and weight in the layout oneDNN prefers (the caller destroys them).
+    private static func primitiveDescriptors(_ g: ConvGeometry, input: [Int], bias: dnnl_memory_desc_t?)
+        -> (forward: dnnl_primitive_desc_t, data: dnnl_primitive_desc_t, weights: dnnl_primitive_desc_t) {
+        let weightShape = [g.outChannels, g.inChannels, g.kernelSize, g.kernelSize]
+        var anySource = DNNL.descriptor(input, dnnl_format_tag_any)
+        var anyDestination = DNNL.descriptor(g.outputShape(input: input), dnnl_format_tag_any)
+        var anyWeights = DNNL.descriptor(weightShape, dnnl_format_tag_any)
+        let window = DNNL.ConvolutionWindow(g, input: input)
+        var forwardDesc = dnnl_convolution_desc_t()
+        DNNL.withOptionalPointer(to: bias) { biasPointer in
+            DNNL.check(dnnl_dilated_convolution_forward_desc_init(
+                &forwardDesc, dnnl_forward_training, dnnl_convolution_direct, &anySource, &anyWeights,
+                biasPointer, &anyDestination, window.strides, window.dilates, window.padLeft, window.padRight), "forward descriptor")
+        }
+        var dataDesc = dnnl_convolution_desc_t()
+        DNNL.check(dnnl_dilated_convolution_backward_data_desc_init(
+            &dataDesc, dnnl_convolution_direct, &anySource, &anyWeights, &anyDestination,
+            window.strides, window.dilates, window.padLeft, window.padRight), "backward-data descriptor")
+        var weightsDesc = dnnl_convolution_desc_t()
+        DNNL.withOptionalPointer(to: bias) { biasPointer in
+            DNNL.check(dnnl_dilated_convolution_backward_weights_desc_init(
+                &weightsDesc, dnnl_convolution_direct, &anySource, &anyWeights, biasPointer,
+                &anyDestination, window.strides, window.dilates, window.padLeft, window.padRight), "backward-weights descriptor")
+        }
+        func primitiveDescriptor(_ desc: inout dnnl_convolution_desc_t, hint: const_dnnl_primitive_desc_t?) -> dnnl_primitive_desc_t {
+            var pd: dnnl_primitive_desc_t?
+            DNNL.check(dnnl_primitive_desc_create(&pd, &desc, nil, DNNL.engine.handle, hint), "primitive descriptor")
+            guard let pd else { preconditionFailure("oneDNN returned no primitive descriptor") }
+            return pd
+        }
+        let forwardPD = primitiveDescriptor(&forwardDesc, hint: nil)
+        return (forwardPD, primitiveDescriptor(&dataDesc, hint: forwardPD), primitiveDescriptor(&weightsDesc, hint: forwardPD))
+    }
+
+    /// The space-to-batch form backward-weights runs on (nil: the convolution itself), and its
+    /// stacked x and dy.
+    private let spaceToBatch: SpaceToBatch?
+    private let stackedInput, stackedDiffOutput: UnsafeMutablePointer<Float>?
 
     /// Whether backward-weights reads x in the forward's layout (then it reuses the forward's copy).
     private let sharesSource: Bool
@@ -149,6 +184,13 @@ final class ConvolutionPlan {
             dataDiffSource.store(on: stream)
         }
         guard let dWeights else { return stream.wait() }
+        var (x, dy) = (x, dy)
+        if let form = spaceToBatch, let stackedInput, let stackedDiffOutput {
+            let span = KernelProfiler.begin(.layoutReorder); defer { span.end() }
+            SpaceToBatch.gather(x, into: stackedInput, shape: inputShape, factor: form.factor, blockWidth: inputLayout.blockWidth ?? 1)
+            SpaceToBatch.gather(dy, into: stackedDiffOutput, shape: outputShape, factor: form.factor, blockWidth: outputLayout.blockWidth ?? 1)
+            (x, dy) = (UnsafePointer(stackedInput), UnsafePointer(stackedDiffOutput))
+        }
         let source: DNNL.Memory
         if sharesSource && forwardSourcePointer == UnsafeRawPointer(x) && forwardSource.inner != nil {
             source = forwardSource.memory

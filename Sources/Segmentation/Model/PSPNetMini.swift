@@ -55,10 +55,6 @@ public final class PSPNetMini {
     /// after they change (see `EvaluationGraph`).
     private var evaluationGraphs: [[Int]: EvaluationGraph] = [:]
 
-    /// The layout the backbone's output had in the last layer-by-layer forward (its gradient goes back
-    /// in the same one).
-    private var backboneLayout: Tensor.Layout = .nchw
-
     /// Whether evaluation-mode forwards run the fused graph (the default) or the layers one by one.
     /// Both give the same logits to rounding; the layer path is kept as the graph's test oracle.
     public var usesEvaluationGraph = true
@@ -141,15 +137,15 @@ public final class PSPNetMini {
             for block in blocks { features = block.forward(features) }
             if s == 2 && isTraining { auxLogits = aux.forward(features) }
         }
-        // The backbone computes in oneDNN's blocked layout; pooling, concatenation and heads in NCHW.
-        backboneLayout = features.layout
-        return (head.forward(pyramid.forward(features.converted(to: .nchw))), auxLogits)
+        // The backbone and the pyramid compute in oneDNN's blocked layout; the head's batch norm,
+        // dropout and classifier in NCHW (its first convolution reorders).
+        return (head.forward(pyramid.forward(features)), auxLogits)
     }
 
     /// Backpropagates the gradients of the loss with respect to both outputs of the last training
     /// forward (`dAux` nil when the auxiliary loss has weight 0), adding every parameter's gradient.
     public func backward(dMain: Tensor, dAux: Tensor?) {
-        var d = pyramid.backward(head.backward(dMain)).converted(to: backboneLayout)
+        var d = pyramid.backward(head.backward(dMain))
         for (s, blocks) in stages.enumerated().reversed() {
             if s == 2, let dAux { d.add(aux.backward(dAux)) }
             for block in blocks.reversed() { d = block.backward(d) }

@@ -4,22 +4,23 @@ import NN
 /// convolution to 32 channels, BN and ReLU, bilinear upsampling (align_corners) back to the input
 /// size; the branches are concatenated after the input.
 ///
-/// x: [N, 128, h, w] -> [N, 128 + 4*32, h, w]. Names: `ppm.stages.I.1` (conv), `ppm.stages.I.2` (BN).
+/// x: [N, 128, h, w] -> [N, 128 + 4*32, h, w], computed in the blocked layout oneDNN's convolutions
+/// pick on this CPU (`Tensor.Layout.native`). Names: `ppm.stages.I.1` (conv), `ppm.stages.I.2` (BN).
 public final class PyramidPooling: Layer {
     /// Per bin: pool (0), conv (1), BN with its ReLU fused (2; PyTorch's ReLU is index 3).
     let stages: [Sequential]
     let inChannels: Int
     /// One upsampler per stage, resized when the input size changes.
     private var upsamplers: [BilinearUpsample] = []
+    /// The layout of the last forward's input (its gradient is returned in it).
+    private var inputLayout: Tensor.Layout = .nchw
 
     public init(inChannels: Int, bins: [Int], width: Int, generator: inout SeededGenerator) {
         self.inChannels = inChannels
         stages = bins.map { bin in
-            Sequential([
-                AdaptiveAvgPool2d(outputSize: bin),
-                Conv2d(inChannels: inChannels, outChannels: width, kernelSize: 1, bias: false, generator: &generator),
-                BatchNorm2d(channels: width, fusedReLU: true),
-            ])
+            let conv = Conv2d(inChannels: inChannels, outChannels: width, kernelSize: 1, bias: false, generator: &generator)
+            conv.outputLayout = .native
+            return Sequential([AdaptiveAvgPool2d(outputSize: bin), conv, BatchNorm2d(channels: width, fusedReLU: true)])
         }
     }
 
@@ -40,6 +41,8 @@ public final class PyramidPooling: Layer {
 
     public func forward(_ x: Tensor) -> Tensor {
         let (_, _, h, w) = x.nchw
+        inputLayout = x.layout
+        let x = x.converted(to: .native)
         if upsamplers.first.map({ $0.outputHeight != h || $0.outputWidth != w }) ?? true {
             upsamplers = stages.map { _ in BilinearUpsample(outputHeight: h, outputWidth: w) }
         }
@@ -66,6 +69,6 @@ public final class PyramidPooling: Layer {
         for (i, stage) in stages.enumerated() {
             dx.add(stage.backward(upsamplers[i].backward(parts[i + 1])))
         }
-        return dx
+        return dx.converted(to: inputLayout)
     }
 }

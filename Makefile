@@ -13,7 +13,7 @@ bootstrap:
 build: bootstrap
 	$(SWIFT) build $(RELEASE_FLAGS) --product auxsweep
 
-# The demo sweep (3 aux weights x 4 seeds, about 3 minutes on 2 cores) into results/auxsweep.sqlite,
+# The demo sweep (2 aux weights x 3 seeds, about 3 minutes on 2 cores) into results/auxsweep.sqlite,
 # then its ablation table. Run it again and it resumes (or just prints the table when done).
 demo: build
 	$(BIN) run sweeps/demo.yaml

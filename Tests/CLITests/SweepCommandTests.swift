@@ -26,7 +26,7 @@ struct SweepCommandTests {
 
     /// Final mIoU and step count per job, and the total number of step rows.
     static func outcome(_ db: String) throws -> (jobs: [String: String], stepRows: Int) {
-        let store = try ResultsStore.openExisting(path: db)
+        let store = try SQLiteStore.openExisting(path: db)
         var jobs: [String: String] = [:], rows = 0
         for j in try store.jobSummaries(JobFilter(sweep: "killme")) {
             jobs["\(j.job.auxWeight)/\(j.job.seed)"] = "\(j.job.status.rawValue) steps=\(j.steps) miou=\(j.miou ?? -1)"
@@ -41,7 +41,7 @@ struct SweepCommandTests {
 
         init(_ db: String) throws {
             guard FileManager.default.fileExists(atPath: db) else { return }
-            for j in try ResultsStore.openExisting(path: db).jobSummaries(JobFilter(sweep: "killme")) {
+            for j in try SQLiteStore.openExisting(path: db).jobSummaries(JobFilter(sweep: "killme")) {
                 if j.job.status == .running { running += 1 }
                 if j.job.status == .done { done += 1 }
                 stepRows += j.steps
@@ -105,7 +105,7 @@ struct SweepCommandTests {
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
-        let statuses = try ResultsStore.openExisting(path: s.db).jobSummaries(JobFilter(sweep: "killme")).map(\.job.status)
+        let statuses = try SQLiteStore.openExisting(path: s.db).jobSummaries(JobFilter(sweep: "killme")).map(\.job.status)
         #expect(statuses.contains(.interrupted) && !statuses.contains(.running), "\(statuses)")
         let again = try CLIRunner.run(["run", s.sweep, "--db", s.db])
         #expect(again.status == 0)
@@ -127,7 +127,7 @@ struct SweepCommandTests {
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 130,
                 "\(process.terminationReason) \(process.terminationStatus)")
-        let statuses = try ResultsStore.openExisting(path: s.db).jobSummaries(JobFilter(sweep: "killme")).map(\.job.status)
+        let statuses = try SQLiteStore.openExisting(path: s.db).jobSummaries(JobFilter(sweep: "killme")).map(\.job.status)
         #expect(!statuses.contains(.running), "\(statuses)")
         let again = try CLIRunner.run(["run", s.sweep, "--db", s.db])
         #expect(again.status == 0, "\(again.stderr)")
@@ -148,7 +148,7 @@ struct SweepCommandTests {
         let errors = try ["a", "b"].map { try String(contentsOf: s.dir.appendingPathComponent("\($0).err"), encoding: .utf8) }
         #expect(a.terminationStatus == 0 && b.terminationStatus == 0, "\(errors)")
         #expect(!errors.joined().lowercased().contains("locked"))
-        let jobs = try ResultsStore.openExisting(path: s.db).jobSummaries(JobFilter(sweep: "killme"))
+        let jobs = try SQLiteStore.openExisting(path: s.db).jobSummaries(JobFilter(sweep: "killme"))
         #expect(jobs.count == 4 && jobs.allSatisfy { $0.job.status == .done && $0.job.attempt == 1 && $0.steps == 120 })
         #expect(Set(jobs.compactMap(\.job.pid)).count == 2)
     }
@@ -167,9 +167,9 @@ struct SweepCommandTests {
         #expect(try Self.outcome(b).jobs == expected.jobs)
         // c.sqlite, with a.sqlite's checkpoint files copied to where c's jobs look for theirs.
         let c = s.dir.appendingPathComponent("db/c.sqlite").path
-        let store = try ResultsStore(path: c), spec = try SpecParser.parse(path: s.sweep)
+        let store = try SQLiteStore(path: c), spec = try SpecParser.parse(path: s.sweep)
         try store.register(spec, text: "")
-        let firstID = try ResultsStore.openExisting(path: s.db).id
+        let firstID = try SQLiteStore.openExisting(path: s.db).id
         let source = s.dir.appendingPathComponent("db/checkpoints/\(firstID)/killme")
         let target = s.dir.appendingPathComponent("db/checkpoints/\(store.id)/killme")
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
@@ -224,7 +224,7 @@ struct SweepCommandTests {
     func changedSpec() throws {
         let s = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: s.dir) }
-        let store = try ResultsStore(path: s.db)
+        let store = try SQLiteStore(path: s.db)
         try store.register(try SpecParser.parse(path: s.sweep), text: "")
         try Self.sweepYAML.replacingOccurrences(of: "iterations: 120", with: "iterations: 121")
             .write(toFile: s.sweep, atomically: true, encoding: .utf8)
@@ -241,7 +241,7 @@ extension SweepCommandTests {
     func statusAndQuery() throws {
         let s = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: s.dir) }
-        try ResultsStore(path: s.db).register(try SpecParser.parse(path: s.sweep), text: "")
+        try SQLiteStore(path: s.db).register(try SpecParser.parse(path: s.sweep), text: "")
         let status = try CLIRunner.run(["status", "--db", s.db])
         #expect(status.status == 0)
         #expect(status.stdout == """

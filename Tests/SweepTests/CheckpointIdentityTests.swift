@@ -18,20 +18,20 @@ struct CheckpointIdentityTests {
 
     /// The tiny sweep run to the end in a fresh database: the reference every resumed run must equal.
     static func reference() throws -> T.Snapshot {
-        let store = try ResultsStore(path: try T.temporaryDatabase().path)
+        let store = try SQLiteStore(path: try T.temporaryDatabase().path)
         try T.run(try spec(), store: store, workers: 2)
         return try T.snapshot(store, sweep: "tiny")
     }
 
     /// Every job done with exactly 30 step rows.
-    static func trainedFully(_ store: ResultsStore) throws -> Bool {
+    static func trainedFully(_ store: any ResultsStore) throws -> Bool {
         try store.jobSummaries(JobFilter(sweep: "tiny")).allSatisfy { $0.job.status == .done && $0.steps == 30 }
     }
 
     @Test("two databases in one folder never share a checkpoint file")
     func twoDatabasesOneFolder() throws {
-        let a = try ResultsStore(path: try T.temporaryDatabase().path)
-        let b = try ResultsStore(path: URL(fileURLWithPath: a.path).deletingLastPathComponent().appendingPathComponent("b.sqlite").path)
+        let a = try SQLiteStore(path: try T.temporaryDatabase().path)
+        let b = try SQLiteStore(path: URL(fileURLWithPath: a.path).deletingLastPathComponent().appendingPathComponent("b.sqlite").path)
         #expect(a.id != b.id)
         try T.run(try Self.spec(), store: a, workers: 2)
         let events = EventLog()
@@ -47,9 +47,9 @@ struct CheckpointIdentityTests {
 
     @Test("another database's checkpoint files are set aside, one event each; the jobs train from 0")
     func foreignFilesSetAside() throws {
-        let a = try ResultsStore(path: try T.temporaryDatabase().path)
+        let a = try SQLiteStore(path: try T.temporaryDatabase().path)
         try T.run(try Self.spec(), store: a, workers: 2)
-        let b = try ResultsStore(path: try T.temporaryDatabase().path)
+        let b = try SQLiteStore(path: try T.temporaryDatabase().path)
         try b.register(try Self.spec(), text: "")
         let runnerA = T.runner(try Self.spec(), store: a, workers: 1), runnerB = T.runner(try Self.spec(), store: b, workers: 1)
         for (w, seed) in try Self.spec().jobKeys {
@@ -72,15 +72,15 @@ struct CheckpointIdentityTests {
     @Test("a deleted database and a changed spec under the same name: the new spec's own results")
     func deletedDatabaseChangedSpec() throws {
         let path = try T.temporaryDatabase().path
-        try T.run(try Self.spec(), store: try ResultsStore(path: path), workers: 2)
+        try T.run(try Self.spec(), store: try SQLiteStore(path: path), workers: 2)
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        let store = try ResultsStore(path: path)
+        let store = try SQLiteStore(path: path)
         let events = EventLog()
         try T.run(try Self.spec(lr: "0.03"), store: store, workers: 2, onProgress: events.record)
         #expect(try Self.trainedFully(store))
         #expect(events.resumedFrom == [Int](repeating: 0, count: 6))
         // Equal to the changed spec run alone, and not to the old one.
-        let alone = try ResultsStore(path: try T.temporaryDatabase().path)
+        let alone = try SQLiteStore(path: try T.temporaryDatabase().path)
         try T.run(try Self.spec(lr: "0.03"), store: alone, workers: 2)
         #expect(try T.snapshot(store, sweep: "tiny") == T.snapshot(alone, sweep: "tiny"))
         #expect(try T.snapshot(store, sweep: "tiny") != Self.reference())
@@ -101,7 +101,7 @@ struct CheckpointIdentityTests {
     func identityField(_ index: Int) throws {
         let (field, change) = Self.foreignFields[index]
         let spec = try Self.spec()
-        let store = try ResultsStore(path: try T.temporaryDatabase().path)
+        let store = try SQLiteStore(path: try T.temporaryDatabase().path)
         try store.register(spec, text: "")
         let runner = T.runner(spec, store: store, workers: 1)
         let job = try #require(try store.jobSummaries(JobFilter(sweep: "tiny", auxWeight: 0.5, seed: 1)).first?.job)
@@ -126,8 +126,8 @@ struct CheckpointIdentityTests {
     }
 
     /// A new database with `spec` registered and a file that is no checkpoint where job (w, seed) looks.
-    static func damagedCheckpoint(_ spec: SweepSpec, auxWeight: Double, seed: Int64) throws -> (ResultsStore, String) {
-        let store = try ResultsStore(path: try T.temporaryDatabase().path)
+    static func damagedCheckpoint(_ spec: SweepSpec, auxWeight: Double, seed: Int64) throws -> (SQLiteStore, String) {
+        let store = try SQLiteStore(path: try T.temporaryDatabase().path)
         try store.register(spec, text: "")
         let path = T.runner(spec, store: store, workers: 1).checkpointPath(auxWeight: auxWeight, seed: seed)
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -149,8 +149,8 @@ struct CheckpointIdentityTests {
 
     /// Interrupts the tiny sweep on one worker after 15 steps: its first job stops at iteration 15
     /// with a checkpoint at 10.
-    static func interrupted() throws -> ResultsStore {
-        let store = try ResultsStore(path: try T.temporaryDatabase().path)
+    static func interrupted() throws -> SQLiteStore {
+        let store = try SQLiteStore(path: try T.temporaryDatabase().path)
         let stop = StopSignal(), counter = Counter()
         try T.run(try spec(), store: store, workers: 1, stop: stop) { event in
             if case .step = event, counter.increment() == 15 { stop.raise() }
@@ -208,7 +208,7 @@ extension CheckpointIdentityTests {
         let path = try T.temporaryDatabase().path
         try FileManager.default.copyItem(at: fixtures.appendingPathComponent("first-release.sqlite"), to: URL(fileURLWithPath: path))
         let spec = try SpecParser.parse(path: fixtures.appendingPathComponent("first-release.yaml").path)
-        let store = try ResultsStore(path: path)
+        let store = try SQLiteStore(path: path)
         let recorded = try #require(try store.sweeps().first?.specHash)
         #expect(spec.firstSpecHash == recorded && spec.specHash != recorded)
         #expect(UUID(uuidString: store.id) != nil)
@@ -220,7 +220,7 @@ extension CheckpointIdentityTests {
         #expect(events.resumedFrom.isEmpty && before.status.values.allSatisfy { $0 == "done" } && before.status.count == 2)
         #expect(try T.snapshot(store, sweep: "legacy") == before)
         // Reopening keeps the id.
-        #expect(try ResultsStore(path: path).id == store.id)
+        #expect(try SQLiteStore(path: path).id == store.id)
     }
 }
 
@@ -299,7 +299,7 @@ extension CheckpointIdentityTests {
 extension CheckpointIdentityTests {
     @Test("a final checkpoint one ahead of its row (killed before 'done' was recorded) is trusted; the job ends at once")
     func finalCheckpointAhead() throws {
-        let store = try ResultsStore(path: try T.temporaryDatabase().path)
+        let store = try SQLiteStore(path: try T.temporaryDatabase().path)
         try T.run(try Self.spec(), store: store, workers: 2)
         let finished = try T.snapshot(store, sweep: "tiny")
         // The state of a kill after the final file but before the 'done' row: the row still records
@@ -317,7 +317,7 @@ extension CheckpointIdentityTests {
     @Test("a checkpoint without an identity in the job's place is set aside, naming the missing field")
     func fileWithoutIdentity() throws {
         let spec = try Self.spec()
-        let store = try ResultsStore(path: try T.temporaryDatabase().path)
+        let store = try SQLiteStore(path: try T.temporaryDatabase().path)
         try store.register(spec, text: "")
         let path = T.runner(spec, store: store, workers: 1).checkpointPath(auxWeight: 0.5, seed: 0)
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

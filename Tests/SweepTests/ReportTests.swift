@@ -10,8 +10,8 @@ import Testing
 @Suite("Ablation report")
 struct ReportTests {
     /// Three weights x three seeds with made-up final mIoUs; one job failed, one unfinished.
-    static func database() throws -> ResultsStore {
-        let store = try ResultsStore(path: try SweepRunnerTests.temporaryDatabase().path)
+    static func database() throws -> SQLiteStore {
+        let store = try SQLiteStore(path: try SweepRunnerTests.temporaryDatabase().path)
         let spec = try SpecParser.parse("name: fixed\naux_weights: [0.0, 0.4, 1.0]\nseeds: 3\n", file: "fixed.yaml")
         try store.register(spec, text: "")
         let miou: [Double: [Double?]] = [0.0: [0.50, 0.52, 0.47], 0.4: [0.55, 0.56, 0.50], 1.0: [0.53, nil, 0.48]]
@@ -50,7 +50,7 @@ struct ReportTests {
 
     @Test("when w = 0 is best the verdict says so without a gain")
     func zeroBest() throws {
-        let store = try ResultsStore(path: try SweepRunnerTests.temporaryDatabase().path)
+        let store = try SQLiteStore(path: try SweepRunnerTests.temporaryDatabase().path)
         try store.register(try SpecParser.parse("name: zero\naux_weights: [0.0, 0.5]\nseeds: 2\n", file: "zero.yaml"), text: "")
         for job in try store.jobSummaries(JobFilter(sweep: "zero")) {
             let miou = (job.job.auxWeight == 0 ? 0.6 : 0.5) + 0.01 * Double(job.job.seed)

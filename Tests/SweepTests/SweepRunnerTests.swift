@@ -29,7 +29,7 @@ struct SweepRunnerTests {
         var evals: [String: [EvalRow]] = [:]
     }
 
-    static func snapshot(_ store: ResultsStore, sweep: String) throws -> Snapshot {
+    static func snapshot(_ store: any ResultsStore, sweep: String) throws -> Snapshot {
         var s = Snapshot()
         for j in try store.jobSummaries(JobFilter(sweep: sweep)) {
             let key = "\(j.job.auxWeight)/\(j.job.seed)"
@@ -43,7 +43,7 @@ struct SweepRunnerTests {
     }
 
     /// The runner `auxsweep run` makes: checkpoints in `checkpoints/` beside the database.
-    static func runner(_ spec: SweepSpec, store: ResultsStore, workers: Int, stop: StopSignal = StopSignal(),
+    static func runner(_ spec: SweepSpec, store: SQLiteStore, workers: Int, stop: StopSignal = StopSignal(),
                        onProgress: @escaping @Sendable (SweepProgress) -> Void = { _ in },
                        makeJob: @escaping SweepRunner.JobFactory = SweepRunner.trainers) -> SweepRunner {
         SweepRunner(spec: spec, store: store,
@@ -51,7 +51,7 @@ struct SweepRunnerTests {
                     workers: workers, stop: stop, makeJob: makeJob, onProgress: onProgress)
     }
 
-    static func run(_ spec: SweepSpec, store: ResultsStore, workers: Int, stop: StopSignal = StopSignal(),
+    static func run(_ spec: SweepSpec, store: SQLiteStore, workers: Int, stop: StopSignal = StopSignal(),
                     onProgress: @escaping @Sendable (SweepProgress) -> Void = { _ in },
                     makeJob: @escaping SweepRunner.JobFactory = SweepRunner.trainers) throws {
         try store.register(spec, text: "")
@@ -61,8 +61,8 @@ struct SweepRunnerTests {
     @Test("results are bit-identical with one or two workers, and equal to a job trained alone")
     func deterministic() throws {
         let spec = try SpecParser.parse(Self.tinyYAML, file: "tiny.yaml")
-        let one = try ResultsStore(path: try Self.temporaryDatabase().path)
-        let two = try ResultsStore(path: try Self.temporaryDatabase().path)
+        let one = try SQLiteStore(path: try Self.temporaryDatabase().path)
+        let two = try SQLiteStore(path: try Self.temporaryDatabase().path)
         try Self.run(spec, store: one, workers: 1)
         try Self.run(spec, store: two, workers: 2)
         let a = try Self.snapshot(one, sweep: "tiny"), b = try Self.snapshot(two, sweep: "tiny")
@@ -83,10 +83,10 @@ struct SweepRunnerTests {
     @Test("an interrupted sweep resumes from its checkpoints to exactly the uninterrupted result")
     func interruptAndResume() throws {
         let spec = try SpecParser.parse(Self.tinyYAML, file: "tiny.yaml")
-        let reference = try ResultsStore(path: try Self.temporaryDatabase().path)
+        let reference = try SQLiteStore(path: try Self.temporaryDatabase().path)
         try Self.run(spec, store: reference, workers: 2)
 
-        let store = try ResultsStore(path: try Self.temporaryDatabase().path)
+        let store = try SQLiteStore(path: try Self.temporaryDatabase().path)
         for stopAt in [7, 23, 41] {
             // Stop every worker once the sweep has taken `stopAt` steps in this run.
             let stop = StopSignal(), counter = Counter()
@@ -103,7 +103,7 @@ struct SweepRunnerTests {
     @Test("a job killed after its final checkpoint but before 'done' is finished on the next run, rows unchanged")
     func killedAtTheEnd() throws {
         let spec = try SpecParser.parse(Self.tinyYAML, file: "tiny.yaml")
-        let store = try ResultsStore(path: try Self.temporaryDatabase().path)
+        let store = try SQLiteStore(path: try Self.temporaryDatabase().path)
         try Self.run(spec, store: store, workers: 2)
         let finished = try Self.snapshot(store, sweep: "tiny")
         // The state a kill between the final checkpoint file and the 'done' row leaves: the rows and
@@ -118,7 +118,7 @@ struct SweepRunnerTests {
 
     @Test("planning is idempotent; a changed file under the same name is refused")
     func planning() throws {
-        let store = try ResultsStore(path: try Self.temporaryDatabase().path)
+        let store = try SQLiteStore(path: try Self.temporaryDatabase().path)
         let spec = try SpecParser.parse(Self.tinyYAML, file: "tiny.yaml")
         try store.register(spec, text: Self.tinyYAML)
         try store.register(spec, text: Self.tinyYAML)
@@ -131,7 +131,7 @@ struct SweepRunnerTests {
     @Test("a failing job fails alone with its iteration and its rows up to it; the others finish", arguments: [1, 2])
     func failureIsolated(workers: Int) throws {
         let spec = try SpecParser.parse(Self.tinyYAML, file: "tiny.yaml")
-        let store = try ResultsStore(path: try Self.temporaryDatabase().path)
+        let store = try SQLiteStore(path: try Self.temporaryDatabase().path)
         // The job (w = 0.5, seed 1) throws the trainer's non-finite-loss error at iteration 17.
         try Self.run(spec, store: store, workers: workers, makeJob: { config, weight, seed in
             let trainer = Trainer(config: config, auxWeight: weight, seed: seed)

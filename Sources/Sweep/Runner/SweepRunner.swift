@@ -21,7 +21,7 @@ public final class SweepRunner: Sendable {
     }
 
     public let spec: SweepSpec
-    public let store: ResultsStore
+    public let store: any ResultsStore
     /// Where checkpoints go: `<dir>/<store id>/<sweep>/w<weight>-s<seed>.safetensors` (the store id
     /// keeps two databases beside each other from ever sharing a file).
     public let checkpointDirectory: URL
@@ -33,7 +33,7 @@ public final class SweepRunner: Sendable {
     /// waits for the next of these).
     static let flushInterval: TimeInterval = 2
 
-    public init(spec: SweepSpec, store: ResultsStore, checkpointDirectory: URL, workers: Int, stop: StopSignal,
+    public init(spec: SweepSpec, store: any ResultsStore, checkpointDirectory: URL, workers: Int, stop: StopSignal,
                 makeJob: @escaping JobFactory = SweepRunner.trainers,
                 onProgress: @escaping @Sendable (SweepProgress) -> Void) {
         precondition(workers >= 1, "a sweep needs at least one worker")
@@ -53,7 +53,7 @@ public final class SweepRunner: Sendable {
         let errors = ErrorBox()
         DispatchQueue.concurrentPerform(iterations: workers) { index in
             Compute.setThreads(1)
-            let worker = ResultsStore.Worker(name: "worker-\(index)")
+            let worker = JobWorker(name: "worker-\(index)")
             do {
                 while !stop.isRaised, let job = try store.claim(sweep: spec.name, worker: worker) {
                     try runJob(job, worker: index)

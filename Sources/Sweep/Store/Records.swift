@@ -1,9 +1,7 @@
 import Foundation
-import GRDB
 
 /// A sweep as stored: its name, the spec file's text, the hash of what identifies its results.
-public struct SweepRecord: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
-    public static let databaseTableName = "sweeps"
+public struct SweepRecord: Codable, Sendable, Equatable {
     public var name: String
     public var spec: String
     public var specHash: String
@@ -13,13 +11,12 @@ public struct SweepRecord: Codable, FetchableRecord, PersistableRecord, Sendable
 }
 
 /// The states of a job.
-public enum JobStatus: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+public enum JobStatus: String, Codable, Sendable, CaseIterable {
     case pending, running, done, failed, interrupted
 }
 
 /// One job: a (sweep, aux weight, seed) and where its run stands.
-public struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
-    public static let databaseTableName = "jobs"
+public struct JobRecord: Codable, Sendable, Equatable {
     public var id: Int64?
     public var sweep: String
     public var auxWeight: Double
@@ -41,13 +38,10 @@ public struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord, Sen
         case id, sweep, auxWeight = "aux_weight", seed, status, attempt, worker, host, pid, heartbeat, started, finished,
              error, checkpointIteration = "checkpoint_iteration"
     }
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// One training step's losses.
-public struct StepRow: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
-    public static let databaseTableName = "steps"
+public struct StepRow: Codable, Sendable, Equatable {
     public var job: Int64
     public var iteration: Int
     public var lr: Double
@@ -61,8 +55,7 @@ public struct StepRow: Codable, FetchableRecord, PersistableRecord, Sendable, Eq
 }
 
 /// One evaluation on the validation split; per-class IoU as a JSON array (null for absent classes).
-public struct EvalRow: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
-    public static let databaseTableName = "evals"
+public struct EvalRow: Codable, Sendable, Equatable {
     public var job: Int64
     public var iteration: Int
     public var miou: Double

@@ -1,214 +1,131 @@
 import Foundation
-import GRDB
 import Segmentation
 
-/// The SQLite results store (WAL mode): sweeps, jobs, steps and evaluations.
+/// Where sweeps, jobs, steps and evaluations live: the one interface the runner, reports, `status` and
+/// `query` see.
 ///
-/// One `DatabasePool` per file per process; every write is a `BEGIN IMMEDIATE` transaction, so several
-/// processes on one file take the write lock up front instead of failing to upgrade a read (a
-/// deferred transaction that upgrades gets SQLITE_BUSY whatever the busy timeout).
-public final class ResultsStore: Sendable {
-    public let path: String
-    /// The database's identity: a UUID made when the file was created (migration "v2: store id").
-    public let id: String
-    let pool: DatabasePool
+/// Implementations: `SQLiteStore` (one file, GRDB; the embedded default). Every implementation passes
+/// the same conformance suite (`StoreConformanceTests`). The values it hands out are plain structs
+/// (`SweepRecord`, `JobRecord`, `StepRow`, `EvalRow`), never database rows.
+public protocol ResultsStore: AnyObject, Sendable {
+    /// The store's identity: a UUID made when it was created (a job's checkpoint records it).
+    var id: String { get }
+    /// Where the store is, for messages.
+    var location: String { get }
 
-    /// A job is stale when its process is gone (same host) or its heartbeat is older than this.
-    public static let staleAfter: TimeInterval = 60
+    /// Records the sweep and its jobs; registering the same spec again changes nothing. A different
+    /// spec under the same name is refused (`StoreError.specChanged`).
+    func register(_ spec: SweepSpec, text: String) throws
+    /// Claims the next job of `sweep` that needs running (pending, interrupted, or running but stale)
+    /// for `worker`, in one transaction; nil when none is left to claim.
+    func claim(sweep: String, worker: JobWorker) throws -> JobRecord?
+    /// Writes a job's steps and evaluations with a heartbeat in one transaction, and ends the job
+    /// there when `progress.status` is set.
+    func record(job id: Int64, _ progress: JobProgress) throws
+    /// Sets a job back to `iteration` (0: from scratch): removes its step rows from that iteration on
+    /// and its evaluations after it, and records `iteration` as its checkpoint's.
+    func rewind(job id: Int64, to iteration: Int) throws
+    /// The number of a job's step rows before `iteration`.
+    func stepCount(job id: Int64, before iteration: Int) throws -> Int
 
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    public init(path: String) throws {
-        self.path = path
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var config = Configuration()
-        config.busyMode = .timeout(30)
-        config.foreignKeysEnabled = true
-        pool = try Self.openPool(path: path, configuration: config)
-        try Self.migrate(pool)
-        guard let id = try pool.read({ db in try String.fetchOne(db, sql: "SELECT id FROM store") }) else {
-            throw StoreError.missingStoreID(path)
+    /// Every sweep, oldest first.
+    func sweeps() throws -> [SweepRecord]
+    /// Jobs matching `filter` with their last evaluation, by sweep, weight and seed.
+    func jobSummaries(_ filter: JobFilter) throws -> [JobSummary]
+    /// All step rows of one job, by iteration.
+    func steps(job id: Int64) throws -> [StepRow]
+    /// All evaluation rows of one job, by iteration.
+    func evaluations(job id: Int64) throws -> [EvalRow]
+    /// A sweep's jobs (by weight and seed) and every evaluation by job id, read in one snapshot.
+    func reportData(sweep: String) throws -> (jobs: [JobRecord], evaluations: [Int64: [EvalRow]])
+}
+
+/// Who is running a job.
+public struct JobWorker: Sendable {
+    public let name: String
+    public let host: String
+    public let pid: Int32
+
+    public init(name: String, host: String = ProcessInfo.processInfo.hostName, pid: Int32 = getpid()) {
+        self.name = name
+        self.host = host
+        self.pid = pid
+    }
+}
+
+/// What one write of a job's progress carries: new rows, and optionally the job's end and its
+/// checkpoint's iteration.
+public struct JobProgress: Sendable, Equatable {
+    public var steps: [StepRecord]
+    public var evaluations: [EvaluationRecord]
+    /// done, failed or interrupted: the job ends in the same transaction.
+    public var status: JobStatus?
+    public var error: String?
+    public var checkpointIteration: Int?
+
+    public init(steps: [StepRecord] = [], evaluations: [EvaluationRecord] = [], status: JobStatus? = nil,
+                error: String? = nil, checkpointIteration: Int? = nil) {
+        self.steps = steps
+        self.evaluations = evaluations
+        self.status = status
+        self.error = error
+        self.checkpointIteration = checkpointIteration
+    }
+}
+
+/// A job with its last evaluation, as `status`, `query` and `report` show it.
+public struct JobSummary: Sendable, Equatable {
+    public let job: JobRecord
+    /// The iteration, mIoU and pixel accuracy of the job's last evaluation (nil before any).
+    public let iteration: Int?
+    public let miou: Double?
+    public let pixelAccuracy: Double?
+    /// Steps recorded so far.
+    public let steps: Int
+}
+
+/// Filters for job queries; nil matches everything.
+public struct JobFilter: Sendable {
+    public var sweep: String?
+    public var auxWeight: Double?
+    public var seed: Int64?
+    public var status: JobStatus?
+
+    public init(sweep: String? = nil, auxWeight: Double? = nil, seed: Int64? = nil, status: JobStatus? = nil) {
+        self.sweep = sweep
+        self.auxWeight = auxWeight
+        self.seed = seed
+        self.status = status
+    }
+}
+
+extension ResultsStore {
+    /// Writes a job's steps and evaluations (and optionally its end and checkpoint iteration).
+    public func record(job id: Int64, steps: [StepRecord], evaluations: [EvaluationRecord], status: JobStatus? = nil,
+                       error: String? = nil, checkpointIteration: Int? = nil) throws {
+        try record(job: id, JobProgress(steps: steps, evaluations: evaluations, status: status, error: error,
+                                        checkpointIteration: checkpointIteration))
+    }
+
+    /// Every job with its last evaluation.
+    public func jobSummaries() throws -> [JobSummary] { try jobSummaries(JobFilter()) }
+
+    /// The ablation report of `sweep`; throws when the sweep has no jobs.
+    public func ablationReport(sweep: String, point: AblationReport.Point = .final) throws -> AblationReport {
+        let data = try reportData(sweep: sweep)
+        guard !data.jobs.isEmpty else { throw StoreError.unknownSweep(sweep) }
+        return AblationReport(sweep: sweep, jobs: data.jobs, evaluations: data.evaluations, point: point)
+    }
+
+    /// Steps and evaluations of every job of `sweep` that has any: the training curves.
+    public func trainingCurves(sweep: String) throws -> TrainingCurves {
+        let data = try reportData(sweep: sweep)
+        guard !data.jobs.isEmpty else { throw StoreError.unknownSweep(sweep) }
+        let jobs = try data.jobs.compactMap { job -> (auxWeight: Double, steps: [StepRow], evals: [EvalRow])? in
+            guard let id = job.id else { return nil }
+            return (job.auxWeight, try steps(job: id), data.evaluations[id] ?? [])
         }
-        self.id = id
-    }
-
-    /// Opens the pool. Switching a new file to WAL takes an exclusive lock that SQLite does not wait
-    /// for: a second process opening the same new file at that moment gets "database is locked" on
-    /// `PRAGMA journal_mode = WAL` and retries.
-    static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
-        try retrying(when: { $0.resultCode == .SQLITE_BUSY }) { try DatabasePool(path: path, configuration: configuration) }
-    }
-
-    /// Applies the migrations. Two processes creating the same new file at once can collide: on the
-    /// migrator's own transaction (SQLITE_BUSY), or when one reads "no migration applied yet" just
-    /// before the other commits its tables ("table ... already exists"). The loser retries and finds
-    /// the schema in place.
-    static func migrate(_ pool: DatabasePool) throws {
-        try retrying(when: { error in
-            error.resultCode == .SQLITE_BUSY
-                || (error.resultCode == .SQLITE_ERROR && (error.message ?? "").contains("already exists"))
-        }) { try Schema.migrator.migrate(pool) }
-    }
-
-    /// Runs `body`, again after 0.05, 0.10, ... s (20 times at most) while it throws a database
-    /// error that `transient` accepts: what another process opening the same new file can cause.
-    static func retrying<T>(when transient: (DatabaseError) -> Bool, _ body: () throws -> T) throws -> T {
-        var attempt = 0
-        while true {
-            do {
-                return try body()
-            } catch let error as DatabaseError where attempt < 20 && transient(error) {
-                attempt += 1
-                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
-            }
-        }
-    }
-
-    /// Opens an existing database (bringing its schema up to date); throws when there is none.
-    public static func openExisting(path: String) throws -> ResultsStore {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw StoreError.missingDatabase(path)
-        }
-        return try ResultsStore(path: path)
-    }
-
-    /// Runs `body` in an IMMEDIATE write transaction.
-    @discardableResult
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.writeWithoutTransaction { db in
-            var result: T?
-            try db.inTransaction(.immediate) {
-                result = try body(db)
-                return .commit
-            }
-            guard let result else { preconditionFailure("transaction body did not run") }
-            return result
-        }
-    }
-
-    /// Reads a consistent snapshot.
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.read(body)
-    }
-
-    // MARK: Planning
-
-    /// Records the sweep and its jobs; running the same spec again changes nothing. A different spec
-    /// under the same name is refused. A sweep registered with the first hash of the same spec (before
-    /// the data kind was part of it) takes the current hash.
-    public func register(_ spec: SweepSpec, text: String) throws {
-        try write { db in
-            if var existing = try SweepRecord.fetchOne(db, key: spec.name) {
-                if let first = spec.firstSpecHash, existing.specHash == first {
-                    existing.specHash = spec.specHash
-                    try existing.update(db)
-                }
-                guard existing.specHash == spec.specHash else { throw StoreError.specChanged(spec.name) }
-            } else {
-                try SweepRecord(name: spec.name, spec: text, specHash: spec.specHash, created: Date()).insert(db)
-            }
-            for (weight, seed) in spec.jobKeys {
-                var job = JobRecord(id: nil, sweep: spec.name, auxWeight: weight, seed: Int64(seed), status: .pending,
-                                    attempt: 0, checkpointIteration: 0)
-                try job.insert(db, onConflict: .ignore)
-            }
-        }
-    }
-
-    // MARK: Claiming
-
-    /// Who is running a job.
-    public struct Worker: Sendable {
-        public let name: String
-        public let host: String
-        public let pid: Int32
-
-        public init(name: String, host: String = ProcessInfo.processInfo.hostName, pid: Int32 = getpid()) {
-            self.name = name
-            self.host = host
-            self.pid = pid
-        }
-    }
-
-    /// Claims the next job of `sweep` that needs running: pending or interrupted, or running in a
-    /// process that is gone. Returns nil when none is left to claim.
-    public func claim(sweep: String, worker: Worker) throws -> JobRecord? {
-        try write { db in
-            let candidates = try JobRecord
-                .filter(Column("sweep") == sweep)
-                .filter([JobStatus.pending, .interrupted, .running].contains(Column("status")))
-                .order(Column("id"))
-                .fetchAll(db)
-            guard var job = candidates.first(where: { $0.status != .running || Self.isStale($0) }) else { return nil }
-            let now = Date()
-            job.status = .running
-            job.attempt += 1
-            job.worker = worker.name
-            job.host = worker.host
-            job.pid = Int64(worker.pid)
-            job.heartbeat = now
-            job.started = job.started ?? now
-            job.error = nil
-            try job.update(db)
-            return job
-        }
-    }
-
-    /// A running job whose process no longer runs (on this host) or that stopped beating.
-    static func isStale(_ job: JobRecord, now: Date = Date()) -> Bool {
-        if job.host == ProcessInfo.processInfo.hostName, let pid = job.pid {
-            if pid == Int64(getpid()) { return false }
-            if kill(pid_t(pid), 0) != 0 && errno == ESRCH { return true }
-        }
-        guard let beat = job.heartbeat else { return true }
-        return now.timeIntervalSince(beat) > staleAfter
-    }
-
-    // MARK: Progress
-
-    /// Steps and evaluations of a job, written in one transaction with a heartbeat. With
-    /// `status`, the job ends in the same transaction (done, failed or interrupted).
-    public func record(job id: Int64, steps: [StepRecord], evaluations: [EvaluationRecord],
-                       status: JobStatus? = nil, error: String? = nil, checkpointIteration: Int? = nil) throws {
-        try write { db in
-            for s in steps {
-                try StepRow(job: id, iteration: s.iteration, lr: Double(s.lr), mainLoss: Double(s.mainLoss),
-                            auxLoss: Double(s.auxLoss), totalLoss: Double(s.totalLoss)).insert(db, onConflict: .replace)
-            }
-            for e in evaluations {
-                try EvalRow(job: id, iteration: e.iteration, miou: e.meanIoU, pixelAcc: e.pixelAccuracy,
-                            classIoU: Self.json(e.classIoU)).insert(db, onConflict: .replace)
-            }
-            var assignments = [Column("heartbeat").set(to: Date())]
-            if let checkpointIteration { assignments.append(Column("checkpoint_iteration").set(to: checkpointIteration)) }
-            if let status {
-                assignments.append(Column("status").set(to: status.rawValue))
-                assignments.append(Column("error").set(to: error))
-                if status == .done || status == .failed { assignments.append(Column("finished").set(to: Date())) }
-            }
-            try JobRecord.filter(key: id).updateAll(db, assignments)
-        }
-    }
-
-    /// Sets a job back to `iteration`, where it resumes (0: from scratch): removes its step rows from
-    /// that iteration on and its evaluations after it (the job replays them, so they are replaced,
-    /// never duplicated) and records `iteration` as its checkpoint's.
-    public func rewind(job id: Int64, to iteration: Int) throws {
-        try write { db in
-            try StepRow.filter(Column("job") == id && Column("iteration") >= iteration).deleteAll(db)
-            try EvalRow.filter(Column("job") == id && Column("iteration") > iteration).deleteAll(db)
-            try JobRecord.filter(key: id).updateAll(db, Column("checkpoint_iteration").set(to: iteration))
-        }
-    }
-
-    /// The number of a job's step rows before `iteration`: a checkpoint at `iteration` is consistent
-    /// with the rows only when this equals `iteration`.
-    public func stepCount(job id: Int64, before iteration: Int) throws -> Int {
-        try read { db in try StepRow.filter(Column("job") == id && Column("iteration") < iteration).fetchCount(db) }
-    }
-
-    static func json(_ values: [Double?]) -> String {
-        "[" + values.map { $0.map { String(format: "%.6f", $0) } ?? "null" }.joined(separator: ",") + "]"
+        return TrainingCurves(sweep: sweep, jobs: jobs)
     }
 }
 

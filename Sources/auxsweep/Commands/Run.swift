@@ -40,7 +40,7 @@ struct Run: ParsableCommand {
             // point after this leaves the database consistent and the jobs 'interrupted' or pending.
             let signals = SignalTrap()
             let stop = StopSignal(alsoWhen: { signals.received })
-            let store = try ResultsStore(path: database.db)
+            let store = try SQLiteStore(path: database.db)
             try store.register(spec, text: text)
             let summaries = try store.jobSummaries(JobFilter(sweep: spec.name))
             let open = summaries.filter { ![.done, .failed].contains($0.job.status) }

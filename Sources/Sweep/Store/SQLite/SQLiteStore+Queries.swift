@@ -1,40 +1,14 @@
 import Foundation
 import GRDB
 
-/// A job with its last evaluation, as `status`, `query` and `report` show it.
-public struct JobSummary: Sendable, Equatable {
-    public let job: JobRecord
-    /// The iteration, mIoU and pixel accuracy of the job's last evaluation (nil before any).
-    public let iteration: Int?
-    public let miou: Double?
-    public let pixelAccuracy: Double?
-    /// Steps recorded so far.
-    public let steps: Int
-}
-
-/// Filters for job queries; nil matches everything.
-public struct JobFilter: Sendable {
-    public var sweep: String?
-    public var auxWeight: Double?
-    public var seed: Int64?
-    public var status: JobStatus?
-
-    public init(sweep: String? = nil, auxWeight: Double? = nil, seed: Int64? = nil, status: JobStatus? = nil) {
-        self.sweep = sweep
-        self.auxWeight = auxWeight
-        self.seed = seed
-        self.status = status
-    }
-}
-
-extension ResultsStore {
+extension SQLiteStore {
     /// Every sweep, oldest first.
     public func sweeps() throws -> [SweepRecord] {
         try read { db in try SweepRecord.order(Column("created"), Column("name")).fetchAll(db) }
     }
 
     /// Jobs matching `filter` with their last evaluation, by sweep, weight and seed.
-    public func jobSummaries(_ filter: JobFilter = JobFilter()) throws -> [JobSummary] {
+    public func jobSummaries(_ filter: JobFilter) throws -> [JobSummary] {
         try read { db in
             var request = JobRecord.all()
             if let sweep = filter.sweep { request = request.filter(Column("sweep") == sweep) }
@@ -62,7 +36,7 @@ extension ResultsStore {
     }
 }
 
-extension ResultsStore {
+extension SQLiteStore {
     /// A sweep's jobs and every evaluation by job id: what the ablation report is computed from.
     public func reportData(sweep: String) throws -> (jobs: [JobRecord], evaluations: [Int64: [EvalRow]]) {
         try read { db in
@@ -70,23 +44,5 @@ extension ResultsStore {
             let evals = try EvalRow.filter(jobs.compactMap(\.id).contains(Column("job"))).order(Column("iteration")).fetchAll(db)
             return (jobs, Dictionary(grouping: evals, by: \.job))
         }
-    }
-
-    /// The ablation report of `sweep`; throws when the sweep has no jobs.
-    public func ablationReport(sweep: String, point: AblationReport.Point = .final) throws -> AblationReport {
-        let data = try reportData(sweep: sweep)
-        guard !data.jobs.isEmpty else { throw StoreError.unknownSweep(sweep) }
-        return AblationReport(sweep: sweep, jobs: data.jobs, evaluations: data.evaluations, point: point)
-    }
-
-    /// Steps and evaluations of every job of `sweep` that has any: the training curves.
-    public func trainingCurves(sweep: String) throws -> TrainingCurves {
-        let data = try reportData(sweep: sweep)
-        guard !data.jobs.isEmpty else { throw StoreError.unknownSweep(sweep) }
-        let jobs = try data.jobs.compactMap { job -> (auxWeight: Double, steps: [StepRow], evals: [EvalRow])? in
-            guard let id = job.id else { return nil }
-            return (job.auxWeight, try steps(job: id), data.evaluations[id] ?? [])
-        }
-        return TrainingCurves(sweep: sweep, jobs: jobs)
     }
 }

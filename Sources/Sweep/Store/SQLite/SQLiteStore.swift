@@ -1,0 +1,202 @@
+import Foundation
+import GRDB
+import Segmentation
+
+/// The SQLite results store (WAL mode, GRDB): the embedded default `ResultsStore`, one file.
+///
+/// One `DatabasePool` per file per process; every write is a `BEGIN IMMEDIATE` transaction, so several
+/// processes on one file take the write lock up front instead of failing to upgrade a read (a
+/// deferred transaction that upgrades gets SQLITE_BUSY whatever the busy timeout).
+public final class SQLiteStore: ResultsStore {
+    public let path: String
+    public var location: String { path }
+    /// The database's identity: a UUID made when the file was created (migration "v2: store id").
+    public let id: String
+    let pool: DatabasePool
+
+    /// A job is stale when its process is gone (same host) or its heartbeat is older than this.
+    public static let staleAfter: TimeInterval = 60
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        self.path = path
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var config = Configuration()
+        config.busyMode = .timeout(30)
+        config.foreignKeysEnabled = true
+        pool = try Self.openPool(path: path, configuration: config)
+        try Self.migrate(pool)
+        guard let id = try pool.read({ db in try String.fetchOne(db, sql: "SELECT id FROM store") }) else {
+            throw StoreError.missingStoreID(path)
+        }
+        self.id = id
+    }
+
+    /// Opens the pool. Switching a new file to WAL takes an exclusive lock that SQLite does not wait
+    /// for: a second process opening the same new file at that moment gets "database is locked" on
+    /// `PRAGMA journal_mode = WAL` and retries.
+    static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        try retrying(when: { $0.resultCode == .SQLITE_BUSY }) { try DatabasePool(path: path, configuration: configuration) }
+    }
+
+    /// Applies the migrations. Two processes creating the same new file at once can collide: on the
+    /// migrator's own transaction (SQLITE_BUSY), or when one reads "no migration applied yet" just
+    /// before the other commits its tables ("table ... already exists"). The loser retries and finds
+    /// the schema in place.
+    static func migrate(_ pool: DatabasePool) throws {
+        try retrying(when: { error in
+            error.resultCode == .SQLITE_BUSY
+                || (error.resultCode == .SQLITE_ERROR && (error.message ?? "").contains("already exists"))
+        }) { try Schema.migrator.migrate(pool) }
+    }
+
+    /// Runs `body`, again after 0.05, 0.10, ... s (20 times at most) while it throws a database
+    /// error that `transient` accepts: what another process opening the same new file can cause.
+    static func retrying<T>(when transient: (DatabaseError) -> Bool, _ body: () throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try body()
+            } catch let error as DatabaseError where attempt < 20 && transient(error) {
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+            }
+        }
+    }
+
+    /// Opens an existing database (bringing its schema up to date); throws when there is none.
+    public static func openExisting(path: String) throws -> SQLiteStore {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError.missingDatabase(path)
+        }
+        return try SQLiteStore(path: path)
+    }
+
+    /// Runs `body` in an IMMEDIATE write transaction.
+    @discardableResult
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            guard let result else { preconditionFailure("transaction body did not run") }
+            return result
+        }
+    }
+
+    /// Reads a consistent snapshot.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
+    // MARK: Planning
+
+    /// Records the sweep and its jobs; running the same spec again changes nothing. A different spec
+    /// under the same name is refused. A sweep registered with the first hash of the same spec (before
+    /// the data kind was part of it) takes the current hash.
+    public func register(_ spec: SweepSpec, text: String) throws {
+        try write { db in
+            if var existing = try SweepRecord.fetchOne(db, key: spec.name) {
+                if let first = spec.firstSpecHash, existing.specHash == first {
+                    existing.specHash = spec.specHash
+                    try existing.update(db)
+                }
+                guard existing.specHash == spec.specHash else { throw StoreError.specChanged(spec.name) }
+            } else {
+                try SweepRecord(name: spec.name, spec: text, specHash: spec.specHash, created: Date()).insert(db)
+            }
+            for (weight, seed) in spec.jobKeys {
+                var job = JobRecord(id: nil, sweep: spec.name, auxWeight: weight, seed: Int64(seed), status: .pending,
+                                    attempt: 0, checkpointIteration: 0)
+                try job.insert(db, onConflict: .ignore)
+            }
+        }
+    }
+
+    // MARK: Claiming
+
+    /// Claims the next job of `sweep` that needs running: pending or interrupted, or running in a
+    /// process that is gone. Returns nil when none is left to claim.
+    public func claim(sweep: String, worker: JobWorker) throws -> JobRecord? {
+        try write { db in
+            let candidates = try JobRecord
+                .filter(Column("sweep") == sweep)
+                .filter([JobStatus.pending, .interrupted, .running].contains(Column("status")))
+                .order(Column("id"))
+                .fetchAll(db)
+            guard var job = candidates.first(where: { $0.status != .running || Self.isStale($0) }) else { return nil }
+            let now = Date()
+            job.status = .running
+            job.attempt += 1
+            job.worker = worker.name
+            job.host = worker.host
+            job.pid = Int64(worker.pid)
+            job.heartbeat = now
+            job.started = job.started ?? now
+            job.error = nil
+            try job.update(db)
+            return job
+        }
+    }
+
+    /// A running job whose process no longer runs (on this host) or that stopped beating.
+    static func isStale(_ job: JobRecord, now: Date = Date()) -> Bool {
+        if job.host == ProcessInfo.processInfo.hostName, let pid = job.pid {
+            if pid == Int64(getpid()) { return false }
+            if kill(pid_t(pid), 0) != 0 && errno == ESRCH { return true }
+        }
+        guard let beat = job.heartbeat else { return true }
+        return now.timeIntervalSince(beat) > staleAfter
+    }
+
+    // MARK: Progress
+
+    /// Steps and evaluations of a job, written in one transaction with a heartbeat. With
+    /// `status`, the job ends in the same transaction (done, failed or interrupted).
+    public func record(job id: Int64, _ progress: JobProgress) throws {
+        try write { db in
+            for s in progress.steps {
+                try StepRow(job: id, iteration: s.iteration, lr: Double(s.lr), mainLoss: Double(s.mainLoss),
+                            auxLoss: Double(s.auxLoss), totalLoss: Double(s.totalLoss)).insert(db, onConflict: .replace)
+            }
+            for e in progress.evaluations {
+                try EvalRow(job: id, iteration: e.iteration, miou: e.meanIoU, pixelAcc: e.pixelAccuracy,
+                            classIoU: Self.json(e.classIoU)).insert(db, onConflict: .replace)
+            }
+            var assignments = [Column("heartbeat").set(to: Date())]
+            if let checkpointIteration = progress.checkpointIteration {
+                assignments.append(Column("checkpoint_iteration").set(to: checkpointIteration))
+            }
+            if let status = progress.status {
+                assignments.append(Column("status").set(to: status.rawValue))
+                assignments.append(Column("error").set(to: progress.error))
+                if status == .done || status == .failed { assignments.append(Column("finished").set(to: Date())) }
+            }
+            try JobRecord.filter(key: id).updateAll(db, assignments)
+        }
+    }
+
+    /// Sets a job back to `iteration`, where it resumes (0: from scratch): removes its step rows from
+    /// that iteration on and its evaluations after it (the job replays them, so they are replaced,
+    /// never duplicated) and records `iteration` as its checkpoint's.
+    public func rewind(job id: Int64, to iteration: Int) throws {
+        try write { db in
+            try StepRow.filter(Column("job") == id && Column("iteration") >= iteration).deleteAll(db)
+            try EvalRow.filter(Column("job") == id && Column("iteration") > iteration).deleteAll(db)
+            try JobRecord.filter(key: id).updateAll(db, Column("checkpoint_iteration").set(to: iteration))
+        }
+    }
+
+    /// The number of a job's step rows before `iteration`: a checkpoint at `iteration` is consistent
+    /// with the rows only when this equals `iteration`.
+    public func stepCount(job id: Int64, before iteration: Int) throws -> Int {
+        try read { db in try StepRow.filter(Column("job") == id && Column("iteration") < iteration).fetchCount(db) }
+    }
+
+    static func json(_ values: [Double?]) -> String {
+        "[" + values.map { $0.map { String(format: "%.6f", $0) } ?? "null" }.joined(separator: ",") + "]"
+    }
+}

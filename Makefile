@@ -18,9 +18,10 @@ build: bootstrap
 demo: build
 	$(BIN) run sweeps/demo.yaml
 
-# The suite runs optimised (numeric loops are 10-100x slower in debug builds) with testing enabled.
+# The suite runs optimised (numeric loops are 10-100x slower in debug builds) with testing enabled,
+# with a throwaway PostgreSQL server on 127.0.0.1 started first and stopped after (scripts/test.sh).
 test: bootstrap
-	$(SWIFT) test $(RELEASE_FLAGS) -Xswiftc -enable-testing --disable-xctest
+	scripts/test.sh
 
 # Throughput and where the time goes, then the convolution kernels (BENCHMARKS.md; the side-by-side
 # run against PyTorch is tools/bench/side_by_side.py, which needs CPU PyTorch: tools/reference/README.md).

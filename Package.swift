@@ -14,6 +14,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
     ],
     targets: [
         // oneDNN (Debian libdnnl-dev): sgemm and primitives for the numeric core.
@@ -29,13 +33,17 @@ let package = Package(
         ),
         // PSPNet-mini, synthetic data, metrics, trainer and checkpoints.
         .target(name: "Segmentation", dependencies: ["NN"]),
-        // Sweep files, the parallel scheduler, the SQLite results store (GRDB on the system SQLite),
-        // statistics and reports.
+        // Sweep files, the parallel scheduler, the results stores (SQLite through GRDB on the system
+        // SQLite; PostgreSQL through PostgresNIO), statistics and reports.
         .target(
             name: "Sweep",
             dependencies: [
                 "Segmentation", "NN",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -56,7 +64,17 @@ let package = Package(
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "NN", "TestSupport"], exclude: ["Fixtures"]),
         // Sweep files, statistics against SciPy, the report's exact output, and the runner and store in
         // process: determinism across workers, resume from checkpoints, failed jobs.
-        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Segmentation", "NN"], exclude: ["Fixtures"]),
+        // The store conformance suite runs against SQLite and a throwaway PostgreSQL server
+        // (scripts/test.sh starts it).
+        .testTarget(
+            name: "SweepTests",
+            dependencies: [
+                "Sweep", "Segmentation", "NN",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Fixtures"]
+        ),
         // Runs the built binary: exact output, exit codes, files written; kill -9, Ctrl-C and two runs
         // on one database; predict and grad on PyTorch checkpoints; bench's JSON and breakdown.
         .testTarget(name: "CLITests", dependencies: ["auxsweep", "NN", "Sweep", "TestSupport"]),

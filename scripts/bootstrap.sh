@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages auxsweep builds against, if any are missing:
-# oneDNN (libdnnl-dev) for the numeric core and SQLite (libsqlite3-dev) for the results store.
+# oneDNN (libdnnl-dev) for the numeric core, SQLite (libsqlite3-dev) for the embedded results store,
+# and PostgreSQL's server (postgresql) for the tests' throwaway store server (scripts/services/).
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 set -euo pipefail
-packages=(libdnnl-dev libsqlite3-dev)
+packages=(libdnnl-dev libsqlite3-dev postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -262,3 +262,24 @@ extension SweepCommandTests {
         #expect(missing.stderr == "auxsweep: \(s.dir.appendingPathComponent("nope.sqlite").path): database: does not exist (run 'auxsweep run' first)\n")
     }
 }
+
+extension SweepCommandTests {
+    @Test("a bad store URL and a PostgreSQL run without --checkpoints: one line, password masked, exit 2, nothing written")
+    func badStoreAddress() throws {
+        let s = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        let badURL = try CLIRunner.run(["status", "--db", "postgresql://ann:secret@/sweeps"])
+        #expect(badURL.status == 2)
+        #expect(badURL.stderr == "auxsweep: postgresql://ann:***@/sweeps: database URL: no host\n")
+        let noCheckpoints = try CLIRunner.run(["run", s.sweep, "--db", "postgresql://ann:secret@127.0.0.1:1/sweeps"])
+        #expect(noCheckpoints.status == 2)
+        #expect(noCheckpoints.stderr == "auxsweep: postgresql://ann:***@127.0.0.1:1/sweeps: --checkpoints: "
+                + "required with a PostgreSQL store: a directory every worker can reach\n")
+        let unreachable = try CLIRunner.run(["run", s.sweep, "--db", "postgresql://ann:secret@127.0.0.1:1/sweeps",
+                                             "--checkpoints", s.dir.appendingPathComponent("ckpt").path])
+        #expect(unreachable.status == 2)
+        #expect(unreachable.stderr == "auxsweep: postgresql://ann:***@127.0.0.1:1/sweeps: database: cannot connect to 127.0.0.1:1 (connection refused)\n")
+        #expect(!FileManager.default.fileExists(atPath: s.dir.appendingPathComponent("ckpt").path))
+        #expect(!FileManager.default.fileExists(atPath: s.db))
+    }
+}

@@ -6,6 +6,8 @@ import Testing
 /// The implementations of `ResultsStore` the conformance suite runs against.
 enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
     case sqlite
+    /// A fresh database on the test run's PostgreSQL server (`TestPostgres`).
+    case postgres
 
     var testDescription: String { rawValue }
 
@@ -13,6 +15,7 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
     func makeStore() throws -> any ResultsStore {
         switch self {
         case .sqlite: try SQLiteStore(path: try SweepRunnerTests.temporaryDatabase().path)
+        case .postgres: try PostgresStore(url: try TestPostgres.freshDatabaseURL())
         }
     }
 }

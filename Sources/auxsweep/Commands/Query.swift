@@ -36,7 +36,7 @@ struct Query: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try SQLiteStore.openExisting(path: database.db)
+            let store = try database.address().open(create: false)
             let jobs = try store.jobSummaries(JobFilter(sweep: sweep, auxWeight: weight, seed: seed,
                                                         status: status.flatMap(JobStatus.init(rawValue:))))
             let header = ["sweep", "aux_weight", "seed", "status", "attempt", "steps", "iteration", "miou", "pixel_acc", "error"]

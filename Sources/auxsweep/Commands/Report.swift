@@ -38,7 +38,7 @@ struct Report: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try SQLiteStore.openExisting(path: database.db)
+            let store = try database.address().open(create: false)
             guard let name = try sweep ?? store.sweeps().last?.name else { throw StoreError.unknownSweep(sweep ?? "(none)") }
             let report = try store.ablationReport(sweep: name, point: at == .final ? .final : .best)
             printLine(report.rendered(AblationReport.Format(rawValue: format.rawValue) ?? .table))

@@ -27,6 +27,10 @@ struct Run: ParsableCommand {
     @Option(help: "Parallel workers (default: the file's 'jobs', else one per core).")
     var jobs: Int?
 
+    @Option(help: ArgumentHelp("Where jobs keep their resumable checkpoints (default: checkpoints/ beside an SQLite "
+                               + "file; required with PostgreSQL: a directory every worker can reach).", valueName: "dir"))
+    var checkpoints: String?
+
     func validate() throws {
         if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be in 1...256, got \(jobs)") }
     }
@@ -40,18 +44,22 @@ struct Run: ParsableCommand {
             // point after this leaves the database consistent and the jobs 'interrupted' or pending.
             let signals = SignalTrap()
             let stop = StopSignal(alsoWhen: { signals.received })
-            let store = try SQLiteStore(path: database.db)
+            let address = try database.address()
+            guard let checkpoints = checkpoints.map({ URL(fileURLWithPath: $0) }) ?? address.defaultCheckpointDirectory else {
+                throw InputError(file: address.description, field: "--checkpoints",
+                                 problem: "required with a PostgreSQL store: a directory every worker can reach")
+            }
+            let store = try address.open(create: true)
             try store.register(spec, text: text)
             let summaries = try store.jobSummaries(JobFilter(sweep: spec.name))
             let open = summaries.filter { ![.done, .failed].contains($0.job.status) }
             let workers = max(1, min(jobs ?? spec.jobs ?? ProcessInfo.processInfo.activeProcessorCount, max(open.count, 1)))
             let display = ProgressDisplay(total: summaries.count, alreadyDone: summaries.filter { $0.job.status == .done }.count,
                                           workers: workers, stepsLeft: open.count * spec.config.train.iterations)
-            let checkpoints = URL(fileURLWithPath: database.db).deletingLastPathComponent().appendingPathComponent("checkpoints")
             let runner = SweepRunner(spec: spec, store: store, checkpointDirectory: checkpoints, workers: workers,
                                      stop: stop, onProgress: { display.handle($0) })
             printError("sweep '\(spec.name)': \(summaries.count) jobs (\(spec.auxWeights.count) weights x \(spec.seeds.count) seeds), "
-                       + "\(summaries.count - open.count) already finished; \(workers) worker\(workers == 1 ? "" : "s"); database \(database.db); "
+                       + "\(summaries.count - open.count) already finished; \(workers) worker\(workers == 1 ? "" : "s"); database \(address); "
                        + "checkpoints \(runner.sweepCheckpointDirectory.path)")
             try runner.run()
             display.finish()

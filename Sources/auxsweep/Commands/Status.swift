@@ -16,7 +16,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try SQLiteStore.openExisting(path: database.db)
+            let store = try database.address().open(create: false)
             if let sweep {
                 let jobs = try store.jobSummaries(JobFilter(sweep: sweep))
                 guard !jobs.isEmpty else { throw StoreError.unknownSweep(sweep) }

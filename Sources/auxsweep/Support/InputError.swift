@@ -9,6 +9,8 @@ protocol BadInput: Error, CustomStringConvertible {}
 extension TensorFileError: BadInput {}
 extension SpecError: BadInput {}
 extension StoreError: BadInput {}
+extension PostgresLocationError: BadInput {}
+extension PostgresStoreError: BadInput {}
 
 /// Bad user input found by the command line itself.
 struct InputError: BadInput {

@@ -1,0 +1,48 @@
+import Dispatch
+import Foundation
+
+/// Runs async work from a plain thread and waits for it: the bridge between the synchronous
+/// `ResultsStore` calls (the runner's worker threads, the CLI's main thread, the tests) and
+/// PostgresNIO's async API.
+///
+/// The work runs on a task executor of its own (threads of a private dispatch queue), never on
+/// Swift's cooperative pool: a caller blocked here may itself be one of the pool's few threads, and
+/// work waiting for a pool thread would then never start.
+enum Blocking {
+    static func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let outcome = Outcome<T>()
+        let done = DispatchSemaphore(value: 0)
+        Task(executorPreference: executor) {
+            do { outcome.set(.success(try await body())) } catch { outcome.set(.failure(error)) }
+            done.signal()
+        }
+        done.wait()
+        return try outcome.get()
+    }
+
+    /// The executor of every task that store code starts (also the client's long-running one).
+    static let executor = QueueExecutor()
+
+    /// A task executor that runs jobs on a concurrent dispatch queue.
+    final class QueueExecutor: TaskExecutor {
+        private let queue = DispatchQueue(label: "auxsweep.store", attributes: .concurrent)
+
+        func enqueue(_ job: consuming ExecutorJob) {
+            let job = UnownedJob(job)
+            queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+        }
+    }
+
+    /// The result handed from the task to the waiting thread.
+    private final class Outcome<T: Sendable>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var result: Result<T, any Error>?
+
+        func set(_ value: Result<T, any Error>) { lock.withLock { result = value } }
+
+        func get() throws -> T {
+            guard let result = lock.withLock({ result }) else { preconditionFailure("Blocking.run: the task did not finish") }
+            return try result.get()
+        }
+    }
+}

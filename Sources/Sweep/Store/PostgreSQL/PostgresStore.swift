@@ -1,0 +1,349 @@
+import Foundation
+import Logging
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+import Segmentation
+
+/// The PostgreSQL results store (PostgresNIO): one database shared by workers on many machines.
+///
+/// Same tables and meaning as `SQLiteStore` (`PostgresSchema`'s named migrations). Claiming is one
+/// statement over `SELECT ... FOR UPDATE SKIP LOCKED`, so two workers can never take the same job;
+/// times (heartbeat, started, finished) are stamped with the database's clock, and a running job is
+/// claimable again only when its heartbeat is older than `staleAfter`. Every call blocks its thread
+/// until the database answers (the runner's workers are threads), through a pool of connections.
+public final class PostgresStore: ResultsStore {
+    public let location: String
+    public let id: String
+    /// A running job whose heartbeat is older than this is claimable again.
+    public let staleAfter: TimeInterval
+    private let client: PostgresClient
+    private let runTask: Task<Void, Never>
+    private let logger: Logger
+
+    /// Connects to `url` (checking the address and the password at once) and brings the schema up to
+    /// date. Throws one-line errors with the password masked.
+    public convenience init(url: String, staleAfter: TimeInterval = 60) throws {
+        try self.init(location: try PostgresLocation(url: url), staleAfter: staleAfter)
+    }
+
+    /// Connects to `address` and brings the schema up to date.
+    public init(location address: PostgresLocation, staleAfter: TimeInterval = 60) throws {
+        location = address.description
+        self.staleAfter = staleAfter
+        logger = Logger(label: "auxsweep.postgres") { _ in SwiftLogNoOpLogHandler() }
+        let configuration = PostgresClient.Configuration(host: address.host, port: address.port, username: address.user,
+                                                         password: address.password, database: address.database,
+                                                         tls: Self.tls(address.sslMode))
+        try Self.checkConnection(configuration, address: address, logger: logger)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        runTask = Task(executorPreference: Blocking.executor) { await client.run() }
+        let logger = logger
+        do {
+            id = try Blocking.run {
+                try await PostgresSchema.migrate(client, logger: logger)
+                return try await PostgresSchema.storeID(client, logger: logger)
+            }
+        } catch {
+            runTask.cancel()
+            throw PostgresStoreError(location: address.description, problem: Self.describe(error))
+        }
+    }
+
+    deinit { runTask.cancel() }
+
+    /// libpq's sslmode as PostgresNIO's TLS setting: no TLS, TLS when offered, or TLS required (with
+    /// verify-ca checking the chain and verify-full the host name too).
+    static func tls(_ mode: PostgresLocation.SSLMode) -> PostgresClient.Configuration.TLS {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch mode {
+        case .disable: return .disable
+        case .allow, .prefer:
+            configuration.certificateVerification = .none
+            return .prefer(configuration)
+        case .require:
+            configuration.certificateVerification = .none
+            return .require(configuration)
+        case .verifyCA:
+            configuration.certificateVerification = .noHostnameVerification
+            return .require(configuration)
+        case .verifyFull:
+            return .require(configuration)
+        }
+    }
+
+    /// One connection opened and closed: a wrong password or an unreachable server fails here, in one
+    /// line, instead of a pool retrying in the background.
+    private static func checkConnection(_ configuration: PostgresClient.Configuration, address: PostgresLocation,
+                                        logger: Logger) throws {
+        var connection = PostgresConnection.Configuration(host: address.host, port: address.port, username: address.user,
+                                                          password: address.password, database: address.database,
+                                                          tls: .disable)
+        connection.tls = Self.connectionTLS(address.sslMode)
+        connection.options.connectTimeout = .seconds(10)
+        let checked = connection
+        do {
+            try Blocking.run {
+                let open = try await PostgresConnection.connect(configuration: checked, id: 0, logger: logger)
+                try await open.close()
+            }
+        } catch {
+            throw PostgresStoreError(location: address.description, problem: describe(error))
+        }
+    }
+
+    private static func connectionTLS(_ mode: PostgresLocation.SSLMode) -> PostgresConnection.Configuration.TLS {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch mode {
+        case .disable: return .disable
+        case .allow, .prefer:
+            configuration.certificateVerification = .none
+            return (try? .prefer(.init(configuration: configuration))) ?? .disable
+        case .require:
+            configuration.certificateVerification = .none
+        case .verifyCA:
+            configuration.certificateVerification = .noHostnameVerification
+        case .verifyFull:
+            break
+        }
+        return (try? .require(.init(configuration: configuration))) ?? .disable
+    }
+
+    /// A user-facing line for a connection or server error (PostgresNIO's own descriptions hide the
+    /// server's message).
+    static func describe(_ error: any Error) -> String {
+        if let psql = error as? PSQLError {
+            if let message = psql.serverInfo?[.message] { return message }
+            if let underlying = psql.underlying { return describe(underlying) }
+            return "\(psql.code)"
+        }
+        if let connection = error as? NIOConnectionError {
+            let reasons = connection.connectionErrors.map { failure -> String in
+                guard let io = failure.error as? IOError else { return "\(failure.error)" }
+                return String(cString: strerror(io.errnoCode)).lowercased()
+            }
+            let reason = reasons.isEmpty ? "no address found for \(connection.host)" : Set(reasons).sorted().joined(separator: ", ")
+            return "cannot connect to \(connection.host):\(connection.port) (\(reason))"
+        }
+        return "\(error)"
+    }
+
+    /// Runs `body` in one transaction on a pooled connection and waits for it.
+    private func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) throws -> T {
+        let (client, logger) = (client, logger)
+        do {
+            return try Blocking.run { try await client.withTransaction(logger: logger) { try await body($0, logger) } }
+        } catch let error as PostgresTransactionError {
+            // The transaction was rolled back; the store's own errors (a changed spec) pass through as they are.
+            if let refused = error.closureError as? StoreError { throw refused }
+            throw PostgresStoreError(location: location, problem: Self.describe(
+                error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error))
+        } catch {
+            throw PostgresStoreError(location: location, problem: Self.describe(error))
+        }
+    }
+
+    // MARK: Planning
+
+    public func register(_ spec: SweepSpec, text: String) throws {
+        let (name, hash, first, keys) = (spec.name, spec.specHash, spec.firstSpecHash, spec.jobKeys)
+        try transaction { db, logger in
+            try await db.query("INSERT INTO sweeps (name, spec, spec_hash, created) VALUES (\(name), \(text), \(hash), now()) ON CONFLICT (name) DO NOTHING",
+                               logger: logger)
+            var stored: String?
+            for try await (value) in try await db.query("SELECT spec_hash FROM sweeps WHERE name = \(name) FOR UPDATE", logger: logger)
+                .decode(String.self) { stored = value }
+            if let first, stored == first {
+                try await db.query("UPDATE sweeps SET spec_hash = \(hash) WHERE name = \(name)", logger: logger)
+                stored = hash
+            }
+            guard stored == hash else { throw StoreError.specChanged(name) }
+            for (weight, seed) in keys {
+                try await db.query("""
+                    INSERT INTO jobs (sweep, aux_weight, seed, status, attempt, checkpoint_iteration)
+                    VALUES (\(name), \(weight), \(Int64(seed)), 'pending', 0, 0) ON CONFLICT (sweep, aux_weight, seed) DO NOTHING
+                    """, logger: logger)
+            }
+        }
+    }
+
+    // MARK: Claiming
+
+    public func claim(sweep: String, worker: JobWorker) throws -> JobRecord? {
+        let stale = staleAfter
+        return try transaction { db, logger in
+            let rows = try await db.query("""
+                UPDATE jobs SET status = 'running', attempt = attempt + 1, worker = \(worker.name), host = \(worker.host),
+                  pid = \(Int64(worker.pid)), heartbeat = now(), started = COALESCE(started, now()), error = NULL
+                WHERE id = (
+                  SELECT id FROM jobs WHERE sweep = \(sweep)
+                    AND (status IN ('pending', 'interrupted')
+                         OR (status = 'running' AND (heartbeat IS NULL OR heartbeat < now() - make_interval(secs => \(stale)))))
+                  ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING \(unescaped: PostgresSchema.jobColumns)
+                """, logger: logger)
+            var job: JobRecord?
+            for try await row in rows { job = try PostgresSchema.job(row) }
+            return job
+        }
+    }
+
+    // MARK: Progress
+
+    public func record(job id: Int64, _ progress: JobProgress) throws {
+        try transaction { db, logger in
+            if !progress.steps.isEmpty {
+                let s = progress.steps
+                try await db.query("""
+                    INSERT INTO steps (job, iteration, lr, main_loss, aux_loss, total_loss)
+                    SELECT \(id), * FROM unnest(\(s.map { Int32($0.iteration) })::int4[], \(s.map { Double($0.lr) })::float8[],
+                      \(s.map { Double($0.mainLoss) })::float8[], \(s.map { Double($0.auxLoss) })::float8[],
+                      \(s.map { Double($0.totalLoss) })::float8[])
+                    ON CONFLICT (job, iteration) DO UPDATE SET lr = EXCLUDED.lr, main_loss = EXCLUDED.main_loss,
+                      aux_loss = EXCLUDED.aux_loss, total_loss = EXCLUDED.total_loss
+                    """, logger: logger)
+            }
+            for e in progress.evaluations {
+                try await db.query("""
+                    INSERT INTO evals (job, iteration, miou, pixel_acc, class_iou)
+                    VALUES (\(id), \(Int32(e.iteration)), \(e.meanIoU), \(e.pixelAccuracy), \(SQLiteStore.json(e.classIoU)))
+                    ON CONFLICT (job, iteration) DO UPDATE SET miou = EXCLUDED.miou, pixel_acc = EXCLUDED.pixel_acc,
+                      class_iou = EXCLUDED.class_iou
+                    """, logger: logger)
+            }
+            let checkpoint = progress.checkpointIteration.map(Int32.init)
+            let status = progress.status?.rawValue
+            try await db.query("""
+                UPDATE jobs SET heartbeat = now(),
+                  checkpoint_iteration = COALESCE(\(checkpoint)::int4, checkpoint_iteration),
+                  status = COALESCE(\(status)::text, status),
+                  error = CASE WHEN \(status)::text IS NULL THEN error ELSE \(progress.error)::text END,
+                  finished = CASE WHEN \(status)::text IN ('done', 'failed') THEN now() ELSE finished END
+                WHERE id = \(id)
+                """, logger: logger)
+        }
+    }
+
+    public func rewind(job id: Int64, to iteration: Int) throws {
+        let at = Int32(iteration)
+        try transaction { db, logger in
+            try await db.query("DELETE FROM steps WHERE job = \(id) AND iteration >= \(at)", logger: logger)
+            try await db.query("DELETE FROM evals WHERE job = \(id) AND iteration > \(at)", logger: logger)
+            try await db.query("UPDATE jobs SET checkpoint_iteration = \(at) WHERE id = \(id)", logger: logger)
+        }
+    }
+
+    public func stepCount(job id: Int64, before iteration: Int) throws -> Int {
+        let at = Int32(iteration)
+        return try transaction { db, logger in
+            var count = 0
+            for try await (value) in try await db.query("SELECT count(*) FROM steps WHERE job = \(id) AND iteration < \(at)", logger: logger)
+                .decode(Int64.self) { count = Int(value) }
+            return count
+        }
+    }
+
+    // MARK: Reads
+
+    public func sweeps() throws -> [SweepRecord] {
+        try transaction { db, logger in
+            var sweeps: [SweepRecord] = []
+            for try await (name, spec, hash, created) in try await db.query(
+                "SELECT name, spec, spec_hash, created FROM sweeps ORDER BY created, name", logger: logger)
+                .decode((String, String, String, Date).self) {
+                sweeps.append(SweepRecord(name: name, spec: spec, specHash: hash, created: created))
+            }
+            return sweeps
+        }
+    }
+
+    public func jobSummaries(_ filter: JobFilter) throws -> [JobSummary] {
+        try transaction { db, logger in
+            let rows = try await db.query("""
+                SELECT \(unescaped: PostgresSchema.qualifiedJobColumns("j")), e.iteration AS eval_iteration, e.miou, e.pixel_acc,
+                  (SELECT count(*) FROM steps s WHERE s.job = j.id) AS step_count
+                FROM jobs j LEFT JOIN LATERAL (
+                  SELECT iteration, miou, pixel_acc FROM evals WHERE job = j.id ORDER BY iteration DESC LIMIT 1) e ON true
+                WHERE (\(filter.sweep)::text IS NULL OR j.sweep = \(filter.sweep))
+                  AND (\(filter.auxWeight)::float8 IS NULL OR abs(j.aux_weight - \(filter.auxWeight)) < 1e-9)
+                  AND (\(filter.seed)::int8 IS NULL OR j.seed = \(filter.seed))
+                  AND (\(filter.status?.rawValue)::text IS NULL OR j.status = \(filter.status?.rawValue))
+                ORDER BY j.sweep, j.aux_weight, j.seed
+                """, logger: logger)
+            var summaries: [JobSummary] = []
+            for try await row in rows {
+                let cells = row.makeRandomAccess()
+                summaries.append(JobSummary(job: try PostgresSchema.job(row), iteration: try cells["eval_iteration"].decode(Int?.self),
+                                            miou: try cells["miou"].decode(Double?.self),
+                                            pixelAccuracy: try cells["pixel_acc"].decode(Double?.self),
+                                            steps: Int(try cells["step_count"].decode(Int64.self))))
+            }
+            return summaries
+        }
+    }
+
+    public func steps(job id: Int64) throws -> [StepRow] {
+        try transaction { db, logger in try await Self.steps(job: id, db, logger) }
+    }
+
+    private static func steps(job id: Int64, _ db: PostgresConnection, _ logger: Logger) async throws -> [StepRow] {
+        var steps: [StepRow] = []
+        for try await (iteration, lr, main, aux, total) in try await db.query(
+            "SELECT iteration, lr, main_loss, aux_loss, total_loss FROM steps WHERE job = \(id) ORDER BY iteration", logger: logger)
+            .decode((Int, Double, Double, Double, Double).self) {
+            steps.append(StepRow(job: id, iteration: iteration, lr: lr, mainLoss: main, auxLoss: aux, totalLoss: total))
+        }
+        return steps
+    }
+
+    public func evaluations(job id: Int64) throws -> [EvalRow] {
+        try transaction { db, logger in
+            try await Self.evaluations(db, logger, where: "job = \(id)").values.flatMap { $0 }
+        }
+    }
+
+    /// Evaluation rows matching `condition` (a trusted SQL fragment), by job, in iteration order.
+    private static func evaluations(_ db: PostgresConnection, _ logger: Logger, where condition: String) async throws -> [Int64: [EvalRow]] {
+        var evaluations: [Int64: [EvalRow]] = [:]
+        for try await (job, iteration, miou, pixelAcc, classIoU) in try await db.query(
+            "SELECT job, iteration, miou, pixel_acc, class_iou FROM evals WHERE \(unescaped: condition) ORDER BY job, iteration",
+            logger: logger).decode((Int64, Int, Double, Double, String).self) {
+            evaluations[job, default: []].append(EvalRow(job: job, iteration: iteration, miou: miou, pixelAcc: pixelAcc, classIoU: classIoU))
+        }
+        return evaluations
+    }
+
+    public func reportData(sweep: String) throws -> (jobs: [JobRecord], evaluations: [Int64: [EvalRow]]) {
+        let data = try transaction { db, logger -> ReportData in
+            try await db.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
+            var jobs: [JobRecord] = []
+            for try await row in try await db.query(
+                "SELECT \(unescaped: PostgresSchema.jobColumns) FROM jobs WHERE sweep = \(sweep) ORDER BY aux_weight, seed", logger: logger) {
+                jobs.append(try PostgresSchema.job(row))
+            }
+            let ids = jobs.compactMap(\.id).map(String.init).joined(separator: ",")
+            let evaluations = ids.isEmpty ? [:] : try await Self.evaluations(db, logger, where: "job IN (\(ids))")
+            return ReportData(jobs: jobs, evaluations: evaluations)
+        }
+        return (data.jobs, data.evaluations)
+    }
+
+    private struct ReportData: Sendable {
+        let jobs: [JobRecord]
+        let evaluations: [Int64: [EvalRow]]
+    }
+}
+
+/// A PostgreSQL store that cannot be reached or used: one line with the masked URL.
+public struct PostgresStoreError: Error, Equatable, CustomStringConvertible {
+    public let location: String
+    public let problem: String
+
+    public init(location: String, problem: String) {
+        self.location = location
+        self.problem = problem
+    }
+
+    public var description: String { "\(location): database: \(problem)" }
+}

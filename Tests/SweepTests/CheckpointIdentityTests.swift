@@ -138,7 +138,7 @@ struct CheckpointIdentityTests {
     @Test("a damaged file is set aside once, without recursion; the job trains from 0")
     func damagedFile() throws {
         let spec = try Self.spec()
-        let (store, path) = try Self.damagedCheckpoint(spec, auxWeight: 1.0, seed: 0)
+        let (store, _) = try Self.damagedCheckpoint(spec, auxWeight: 1.0, seed: 0)
         let events = EventLog()
         try T.run(spec, store: store, workers: 2, onProgress: events.record)
         #expect(events.setAside.count == 1 && events.setAside.first?.job == JobKey(auxWeight: 1.0, seed: 0))

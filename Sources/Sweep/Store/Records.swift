@@ -64,3 +64,11 @@ public struct EvalRow: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey { case job, iteration, miou, pixelAcc = "pixel_acc", classIoU = "class_iou" }
 }
+
+extension EvalRow {
+    /// Per-class IoU as every store keeps it: a JSON array with six decimals, null for a class absent
+    /// from both prediction and labels.
+    static func classIoUText(_ values: [Double?]) -> String {
+        "[" + values.map { $0.map { String(format: "%.6f", $0) } ?? "null" }.joined(separator: ",") + "]"
+    }
+}

@@ -207,7 +207,7 @@ public final class PostgresStore: ResultsStore {
             for e in progress.evaluations {
                 try await db.query("""
                     INSERT INTO evals (job, iteration, miou, pixel_acc, class_iou)
-                    VALUES (\(id), \(Int32(e.iteration)), \(e.meanIoU), \(e.pixelAccuracy), \(SQLiteStore.json(e.classIoU)))
+                    VALUES (\(id), \(Int32(e.iteration)), \(e.meanIoU), \(e.pixelAccuracy), \(EvalRow.classIoUText(e.classIoU)))
                     ON CONFLICT (job, iteration) DO UPDATE SET miou = EXCLUDED.miou, pixel_acc = EXCLUDED.pixel_acc,
                       class_iou = EXCLUDED.class_iou
                     """, logger: logger)

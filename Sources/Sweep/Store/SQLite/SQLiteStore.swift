@@ -164,7 +164,7 @@ public final class SQLiteStore: ResultsStore {
             }
             for e in progress.evaluations {
                 try EvalRow(job: id, iteration: e.iteration, miou: e.meanIoU, pixelAcc: e.pixelAccuracy,
-                            classIoU: Self.json(e.classIoU)).insert(db, onConflict: .replace)
+                            classIoU: EvalRow.classIoUText(e.classIoU)).insert(db, onConflict: .replace)
             }
             var assignments = [Column("heartbeat").set(to: Date())]
             if let checkpointIteration = progress.checkpointIteration {
@@ -194,9 +194,5 @@ public final class SQLiteStore: ResultsStore {
     /// with the rows only when this equals `iteration`.
     public func stepCount(job id: Int64, before iteration: Int) throws -> Int {
         try read { db in try StepRow.filter(Column("job") == id && Column("iteration") < iteration).fetchCount(db) }
-    }
-
-    static func json(_ values: [Double?]) -> String {
-        "[" + values.map { $0.map { String(format: "%.6f", $0) } ?? "null" }.joined(separator: ",") + "]"
     }
 }

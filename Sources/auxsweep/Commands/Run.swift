@@ -11,11 +11,12 @@ struct Run: ParsableCommand {
             Plans the jobs of SWEEP.yaml (weights x seeds) in the database, then runs them on parallel \
             workers, one job per worker and one thread per job, recording every step and evaluation. \
             Running the same file again resumes it: done jobs are never rerun, interrupted or crashed \
-            ones continue from their last checkpoint (kept beside the database under its store id; a \
-            file the database does not vouch for is set aside with one line and the job starts from \
-            0). Ctrl-C stops every worker at its next step (exit \
-            130); several 'auxsweep run' processes on one database share the work. Progress goes to \
-            stderr; the ablation report (as 'auxsweep report') to stdout at the end.
+            ones continue from their last checkpoint (in --checkpoints, by default beside an SQLite \
+            database, under the store's id; a file the store does not vouch for is set aside with one \
+            line and the job starts from 0). --db takes an SQLite file or a postgresql:// URL; \
+            several 'auxsweep run' processes, on one machine or several, share one store's jobs. \
+            Ctrl-C stops every worker at its next step (exit 130). Progress goes to stderr; the \
+            ablation report (as 'auxsweep report') to stdout at the end.
             """
     )
 

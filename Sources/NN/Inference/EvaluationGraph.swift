@@ -98,12 +98,13 @@ public final class EvaluationGraph {
     /// The blocked layout of pooling, resizing and concatenation: the one oneDNN's convolutions pick
     /// on this CPU, so that no reorder runs around them.
     private let blockedLayout = Tensor.Layout.native
+    private var blockWidth: Int { blockedLayout.blockWidth ?? 1 }
 
     /// `value` in `blockedLayout`, for the blocked kernels.
     private func blocked(_ value: Value) -> (Value, Slot) {
         let dims = slot(value).dims
-        let width = blockedLayout.blockWidth ?? 1
-        precondition(dims[1] % width == 0, "EvaluationGraph: pooling, resizing and concatenation need channels in multiples of \(width), got \(dims[1])")
+        precondition(dims[1] % blockWidth == 0,
+                     "EvaluationGraph: pooling, resizing and concatenation need channels in multiples of \(blockWidth), got \(dims[1])")
         let v = converted(value, to: blockedDescriptor(dims))
         return (v, slots[v.index])
     }
@@ -156,7 +157,7 @@ public final class EvaluationGraph {
         let (source, slot) = blocked(x)
         let d = slot.dims
         let result = newSlot(dims: [d[0], d[1], bins, bins], descriptor: blockedDescriptor([d[0], d[1], bins, bins]))
-        let (from, to, block) = (slots[source.index].memory, slots[result.index].memory, blockedLayout.blockWidth ?? 1)
+        let (from, to, block) = (slots[source.index].memory, slots[result.index].memory, blockWidth)
         steps.append((.poolForward, {
             BlockedKernels.adaptiveAveragePool(from.pointer.assumingMemoryBound(to: Float.self), to.pointer.assumingMemoryBound(to: Float.self),
                                                n: d[0], c: d[1], h: d[2], w: d[3], bins: bins, block: block)
@@ -170,7 +171,7 @@ public final class EvaluationGraph {
         let d = slot.dims
         let dims = [d[0], d[1], height, width]
         let result = newSlot(dims: dims, descriptor: blockedDescriptor(dims))
-        let (from, to, block) = (slots[source.index].memory, slots[result.index].memory, blockedLayout.blockWidth ?? 1)
+        let (from, to, block) = (slots[source.index].memory, slots[result.index].memory, blockWidth)
         steps.append((.upsampleForward, {
             BlockedKernels.bilinearUpsample(from.pointer.assumingMemoryBound(to: Float.self), to.pointer.assumingMemoryBound(to: Float.self),
                                             n: d[0], c: d[1], h: d[2], w: d[3], outH: height, outW: width, block: block)

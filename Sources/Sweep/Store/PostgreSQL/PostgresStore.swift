@@ -35,7 +35,7 @@ public final class PostgresStore: ResultsStore {
         let configuration = PostgresClient.Configuration(host: address.host, port: address.port, username: address.user,
                                                          password: address.password, database: address.database,
                                                          tls: Self.tls(address.sslMode))
-        try Self.checkConnection(configuration, address: address, logger: logger)
+        try Self.checkConnection(address: address, logger: logger)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         runTask = Task(executorPreference: Blocking.executor) { await client.run() }
@@ -53,37 +53,39 @@ public final class PostgresStore: ResultsStore {
 
     deinit { runTask.cancel() }
 
-    /// libpq's sslmode as PostgresNIO's TLS setting: no TLS, TLS when offered, or TLS required (with
-    /// verify-ca checking the chain and verify-full the host name too).
-    static func tls(_ mode: PostgresLocation.SSLMode) -> PostgresClient.Configuration.TLS {
+    /// What libpq's sslmode asks of TLS: nil for none; otherwise whether it is required (else used when
+    /// the server offers it) and the certificate checks (none; verify-ca: the chain; verify-full: the
+    /// host name too). The pool and the first connection both take their TLS setting from here.
+    static func tlsPolicy(_ mode: PostgresLocation.SSLMode) -> (required: Bool, configuration: TLSConfiguration)? {
         var configuration = TLSConfiguration.makeClientConfiguration()
         switch mode {
-        case .disable: return .disable
-        case .allow, .prefer:
-            configuration.certificateVerification = .none
-            return .prefer(configuration)
-        case .require:
-            configuration.certificateVerification = .none
-            return .require(configuration)
-        case .verifyCA:
-            configuration.certificateVerification = .noHostnameVerification
-            return .require(configuration)
-        case .verifyFull:
-            return .require(configuration)
+        case .disable: return nil
+        case .allow, .prefer, .require: configuration.certificateVerification = .none
+        case .verifyCA: configuration.certificateVerification = .noHostnameVerification
+        case .verifyFull: break
         }
+        return (required: ![.allow, .prefer].contains(mode), configuration: configuration)
+    }
+
+    /// `tlsPolicy` as the pool's setting.
+    static func tls(_ mode: PostgresLocation.SSLMode) -> PostgresClient.Configuration.TLS {
+        guard let policy = tlsPolicy(mode) else { return .disable }
+        return policy.required ? .require(policy.configuration) : .prefer(policy.configuration)
     }
 
     /// One connection opened and closed: a wrong password or an unreachable server fails here, in one
     /// line, instead of a pool retrying in the background.
-    private static func checkConnection(_ configuration: PostgresClient.Configuration, address: PostgresLocation,
-                                        logger: Logger) throws {
-        var connection = PostgresConnection.Configuration(host: address.host, port: address.port, username: address.user,
-                                                          password: address.password, database: address.database,
-                                                          tls: .disable)
-        connection.tls = Self.connectionTLS(address.sslMode)
-        connection.options.connectTimeout = .seconds(10)
-        let checked = connection
+    private static func checkConnection(address: PostgresLocation, logger: Logger) throws {
         do {
+            var configuration = PostgresConnection.Configuration(host: address.host, port: address.port, username: address.user,
+                                                                 password: address.password, database: address.database,
+                                                                 tls: .disable)
+            if let policy = tlsPolicy(address.sslMode) {
+                let context = try NIOSSLContext(configuration: policy.configuration)
+                configuration.tls = policy.required ? .require(context) : .prefer(context)
+            }
+            configuration.options.connectTimeout = .seconds(10)
+            let checked = configuration
             try Blocking.run {
                 let open = try await PostgresConnection.connect(configuration: checked, id: 0, logger: logger)
                 try await open.close()
@@ -93,29 +95,13 @@ public final class PostgresStore: ResultsStore {
         }
     }
 
-    private static func connectionTLS(_ mode: PostgresLocation.SSLMode) -> PostgresConnection.Configuration.TLS {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        switch mode {
-        case .disable: return .disable
-        case .allow, .prefer:
-            configuration.certificateVerification = .none
-            return (try? .prefer(.init(configuration: configuration))) ?? .disable
-        case .require:
-            configuration.certificateVerification = .none
-        case .verifyCA:
-            configuration.certificateVerification = .noHostnameVerification
-        case .verifyFull:
-            break
-        }
-        return (try? .require(.init(configuration: configuration))) ?? .disable
-    }
-
     /// A user-facing line for a connection or server error (PostgresNIO's own descriptions hide the
     /// server's message).
     static func describe(_ error: any Error) -> String {
         if let psql = error as? PSQLError {
             if let message = psql.serverInfo?[.message] { return message }
             if let underlying = psql.underlying { return describe(underlying) }
+            if psql.code == .sslUnsupported { return "the server does not offer TLS, which the URL's sslmode requires" }
             return "\(psql.code)"
         }
         if let connection = error as? NIOConnectionError {
@@ -284,30 +270,28 @@ public final class PostgresStore: ResultsStore {
     }
 
     public func steps(job id: Int64) throws -> [StepRow] {
-        try transaction { db, logger in try await Self.steps(job: id, db, logger) }
-    }
-
-    private static func steps(job id: Int64, _ db: PostgresConnection, _ logger: Logger) async throws -> [StepRow] {
-        var steps: [StepRow] = []
-        for try await (iteration, lr, main, aux, total) in try await db.query(
-            "SELECT iteration, lr, main_loss, aux_loss, total_loss FROM steps WHERE job = \(id) ORDER BY iteration", logger: logger)
-            .decode((Int, Double, Double, Double, Double).self) {
-            steps.append(StepRow(job: id, iteration: iteration, lr: lr, mainLoss: main, auxLoss: aux, totalLoss: total))
+        try transaction { db, logger in
+            var steps: [StepRow] = []
+            for try await (iteration, lr, main, aux, total) in try await db.query(
+                "SELECT iteration, lr, main_loss, aux_loss, total_loss FROM steps WHERE job = \(id) ORDER BY iteration", logger: logger)
+                .decode((Int, Double, Double, Double, Double).self) {
+                steps.append(StepRow(job: id, iteration: iteration, lr: lr, mainLoss: main, auxLoss: aux, totalLoss: total))
+            }
+            return steps
         }
-        return steps
     }
 
     public func evaluations(job id: Int64) throws -> [EvalRow] {
         try transaction { db, logger in
-            try await Self.evaluations(db, logger, where: "job = \(id)").values.flatMap { $0 }
+            try await Self.evaluations(jobs: [id], db, logger)[id] ?? []
         }
     }
 
-    /// Evaluation rows matching `condition` (a trusted SQL fragment), by job, in iteration order.
-    private static func evaluations(_ db: PostgresConnection, _ logger: Logger, where condition: String) async throws -> [Int64: [EvalRow]] {
+    /// The evaluation rows of `jobs`, by job, in iteration order.
+    private static func evaluations(jobs: [Int64], _ db: PostgresConnection, _ logger: Logger) async throws -> [Int64: [EvalRow]] {
         var evaluations: [Int64: [EvalRow]] = [:]
         for try await (job, iteration, miou, pixelAcc, classIoU) in try await db.query(
-            "SELECT job, iteration, miou, pixel_acc, class_iou FROM evals WHERE \(unescaped: condition) ORDER BY job, iteration",
+            "SELECT job, iteration, miou, pixel_acc, class_iou FROM evals WHERE job = ANY(\(jobs)::int8[]) ORDER BY job, iteration",
             logger: logger).decode((Int64, Int, Double, Double, String).self) {
             evaluations[job, default: []].append(EvalRow(job: job, iteration: iteration, miou: miou, pixelAcc: pixelAcc, classIoU: classIoU))
         }
@@ -322,8 +306,7 @@ public final class PostgresStore: ResultsStore {
                 "SELECT \(unescaped: PostgresSchema.jobColumns) FROM jobs WHERE sweep = \(sweep) ORDER BY aux_weight, seed", logger: logger) {
                 jobs.append(try PostgresSchema.job(row))
             }
-            let ids = jobs.compactMap(\.id).map(String.init).joined(separator: ",")
-            let evaluations = ids.isEmpty ? [:] : try await Self.evaluations(db, logger, where: "job IN (\(ids))")
+            let evaluations = try await Self.evaluations(jobs: jobs.compactMap(\.id), db, logger)
             return ReportData(jobs: jobs, evaluations: evaluations)
         }
         return (data.jobs, data.evaluations)

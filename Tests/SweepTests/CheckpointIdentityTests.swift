@@ -1,7 +1,7 @@
 import Foundation
 import NN
 import Segmentation
-import Sweep
+@testable import Sweep
 import Testing
 
 /// A job resumes only from a checkpoint its database vouches for; any other file is set aside with
@@ -111,7 +111,7 @@ struct CheckpointIdentityTests {
         // A real checkpoint at iteration 10 with matching rows, so only the identity is wrong.
         let trainer = Trainer(config: spec.config, auxWeight: 0.5, seed: 1)
         let steps = try (0..<10).map { _ in try trainer.step() }
-        try store.record(job: try #require(job.id), steps: steps, evaluations: [], checkpointIteration: 10)
+        try store.recordUnfenced(job: try #require(job.id), JobProgress(steps: steps, checkpointIteration: 10))
         let path = runner.checkpointPath(auxWeight: 0.5, seed: 1)
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try trainer.saveCheckpoint(to: path, metadata: identity.metadata)
@@ -147,13 +147,13 @@ struct CheckpointIdentityTests {
         #expect(try T.snapshot(store, sweep: "tiny") == Self.reference())
     }
 
-    /// Interrupts the tiny sweep on one worker after 15 steps: its first job stops at iteration 15
-    /// with a checkpoint at 10.
+    /// Interrupts the tiny sweep on one worker after 10 steps: its first job stops at iteration 10,
+    /// right after its checkpoint there (so the stop adds no checkpoint of its own).
     static func interrupted() throws -> SQLiteStore {
         let store = try SQLiteStore(path: try T.temporaryDatabase().path)
         let stop = StopSignal(), counter = Counter()
         try T.run(try spec(), store: store, workers: 1, stop: stop) { event in
-            if case .step = event, counter.increment() == 15 { stop.raise() }
+            if case .step = event, counter.increment() == 10 { stop.raise() }
         }
         return store
     }
@@ -163,7 +163,7 @@ struct CheckpointIdentityTests {
         let store = try Self.interrupted()
         var rewound = 0
         for summary in try store.jobSummaries(JobFilter(sweep: "tiny")) where summary.job.checkpointIteration == 10 {
-            try store.record(job: try #require(summary.job.id), steps: [], evaluations: [], checkpointIteration: 0)
+            try store.recordUnfenced(job: try #require(summary.job.id), JobProgress(checkpointIteration: 0))
             rewound += 1
         }
         #expect(rewound == 1)
@@ -182,11 +182,11 @@ struct CheckpointIdentityTests {
         let id = try #require(summary.job.id)
         if what == "rows" {
             // Rows from 5 on gone: the file at 10 runs ahead of the rows.
-            try store.rewind(job: id, to: 5)
-            try store.record(job: id, steps: [], evaluations: [], checkpointIteration: 10)
+            try store.rewindUnfenced(job: id, to: 5)
+            try store.recordUnfenced(job: id, JobProgress(checkpointIteration: 10))
         } else {
             // The row records 20: the file at 10 is neither that nor the next one.
-            try store.record(job: id, steps: [], evaluations: [], checkpointIteration: 20)
+            try store.recordUnfenced(job: id, JobProgress(checkpointIteration: 20))
         }
         let events = EventLog()
         try T.run(try Self.spec(), store: store, workers: 2, onProgress: events.record)
@@ -305,8 +305,7 @@ extension CheckpointIdentityTests {
         // The state of a kill after the final file but before the 'done' row: the row still records
         // the checkpoint at 20, the file is at 30 (the next one after 20 is the last iteration).
         for summary in try store.jobSummaries(JobFilter(sweep: "tiny")) {
-            try store.record(job: try #require(summary.job.id), steps: [], evaluations: [], status: .interrupted,
-                             checkpointIteration: 20)
+            try store.recordUnfenced(job: try #require(summary.job.id), JobProgress(status: .interrupted, checkpointIteration: 20))
         }
         let events = EventLog()
         try T.run(try Self.spec(), store: store, workers: 2, onProgress: events.record)

@@ -15,17 +15,17 @@ struct ReportTests {
         let spec = try SpecParser.parse("name: fixed\naux_weights: [0.0, 0.4, 1.0]\nseeds: 3\n", file: "fixed.yaml")
         try store.register(spec, text: "")
         let miou: [Double: [Double?]] = [0.0: [0.50, 0.52, 0.47], 0.4: [0.55, 0.56, 0.50], 1.0: [0.53, nil, 0.48]]
-        for job in try store.jobSummaries(JobFilter(sweep: "fixed")) {
-            guard let id = job.job.id, let value = miou[job.job.auxWeight]?[Int(job.job.seed)] else {
-                if let id = job.job.id { try store.record(job: id, steps: [], evaluations: [], status: .failed, error: "loss is NaN at iteration 7") }
+        while let job = try store.claim(sweep: "fixed", worker: JobWorker(name: "t")) {
+            guard let value = miou[job.auxWeight]?[Int(job.seed)] else {
+                try store.record(job.claim, steps: [], evaluations: [], status: .failed, error: "loss is NaN at iteration 7")
                 continue
             }
             let steps = (0..<4).map { StepRecord(iteration: $0, lr: 0.01, mainLoss: 1 - 0.1 * Float($0), auxLoss: 1.2 - 0.1 * Float($0), totalLoss: 1) }
             let evals = [EvaluationRecord(iteration: 2, meanIoU: value - 0.1, pixelAccuracy: 0.8, classIoU: [0.9, nil]),
                          EvaluationRecord(iteration: 4, meanIoU: value, pixelAccuracy: 0.9, classIoU: [0.95, 0.2])]
             // Seed 2 of w = 1.0 is left running with its first evaluation only: unfinished.
-            let unfinished = job.job.auxWeight == 1.0 && job.job.seed == 2
-            try store.record(job: id, steps: steps, evaluations: unfinished ? [evals[0]] : evals, status: unfinished ? .running : .done)
+            let unfinished = job.auxWeight == 1.0 && job.seed == 2
+            try store.record(job.claim, steps: steps, evaluations: unfinished ? [evals[0]] : evals, status: unfinished ? .running : .done)
         }
         return store
     }
@@ -52,9 +52,9 @@ struct ReportTests {
     func zeroBest() throws {
         let store = try SQLiteStore(path: try SweepRunnerTests.temporaryDatabase().path)
         try store.register(try SpecParser.parse("name: zero\naux_weights: [0.0, 0.5]\nseeds: 2\n", file: "zero.yaml"), text: "")
-        for job in try store.jobSummaries(JobFilter(sweep: "zero")) {
-            let miou = (job.job.auxWeight == 0 ? 0.6 : 0.5) + 0.01 * Double(job.job.seed)
-            try store.record(job: try #require(job.job.id), steps: [],
+        while let job = try store.claim(sweep: "zero", worker: JobWorker(name: "t")) {
+            let miou = (job.auxWeight == 0 ? 0.6 : 0.5) + 0.01 * Double(job.seed)
+            try store.record(job.claim, steps: [],
                              evaluations: [EvaluationRecord(iteration: 4, meanIoU: miou, pixelAccuracy: 0.9, classIoU: [0.9])],
                              status: .done)
         }

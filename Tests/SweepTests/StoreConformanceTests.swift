@@ -1,6 +1,6 @@
 import Foundation
 import Segmentation
-import Sweep
+@testable import Sweep
 import Testing
 
 /// The implementations of `ResultsStore` the conformance suite runs against.
@@ -89,10 +89,10 @@ struct StoreConformanceTests {
         let worker = JobWorker(name: "w")
         var claimed: [JobRecord] = []
         while let job = try store.claim(sweep: "conform", worker: worker) { claimed.append(job) }
-        let (first, second, third) = (try #require(claimed[0].id), try #require(claimed[1].id), try #require(claimed[2].id))
-        try store.record(job: first, steps: [], evaluations: [], status: .interrupted)
-        try store.record(job: second, steps: [], evaluations: [], status: .done)
-        try store.record(job: third, steps: [], evaluations: [], status: .failed, error: "loss is NaN at iteration 3")
+        let (first, third) = (try #require(claimed[0].id), try #require(claimed[2].id))
+        try store.record(claimed[0].claim, steps: [], evaluations: [], status: .interrupted)
+        try store.record(claimed[1].claim, steps: [], evaluations: [], status: .done)
+        try store.record(claimed[2].claim, steps: [], evaluations: [], status: .failed, error: "loss is NaN at iteration 3")
         let again = try #require(try store.claim(sweep: "conform", worker: worker))
         #expect(again.id == first && again.attempt == 2 && again.status == .running && again.error == nil)
         #expect(try store.claim(sweep: "conform", worker: worker) == nil)
@@ -101,14 +101,71 @@ struct StoreConformanceTests {
         #expect(failed.first?.job.finished != nil)
     }
 
+    /// A worker on another machine (so no store can judge it by its process, only by its heartbeat).
+    static func remoteWorker(_ name: String, grace: TimeInterval) -> JobWorker {
+        JobWorker(name: name, host: "elsewhere/00000000", pid: 1, grace: grace)
+    }
+
+    @Test("a job whose heartbeat is older than its claimer's grace is claimed again; the old claim then writes nothing",
+          arguments: StoreBackend.allCases)
+    func fencing(_ backend: StoreBackend) throws {
+        let (store, _) = try Self.registered(backend)
+        let slow = try #require(try store.claim(sweep: "conform", worker: Self.remoteWorker("slow", grace: 0.5)))
+        #expect(slow.grace == 0.5 && slow.attempt == 1)
+        try store.record(slow.claim, steps: [Self.step(0)], evaluations: [])
+        // The claimer stops beating (a paused machine): after its grace the job is anyone's.
+        Thread.sleep(forTimeInterval: 1.5)
+        let taker = Self.remoteWorker("taker", grace: 60)
+        let taken = try #require(try store.claim(sweep: "conform", worker: taker))
+        #expect(taken.id == slow.id && taken.attempt == 2 && taken.worker == "taker" && taken.grace == 60)
+        try store.rewind(taken.claim, to: 0)
+        try store.record(taken.claim, steps: [Self.step(0), Self.step(1)], evaluations: [])
+
+        // The old claim is refused everywhere, and its refused writes leave no trace.
+        #expect(throws: StoreError.claimLost(slow.claim)) {
+            try store.record(slow.claim, steps: [Self.step(5)], evaluations: [Self.evaluation(5, miou: 0.9)], status: .done)
+        }
+        #expect(throws: StoreError.claimLost(slow.claim)) { try store.heartbeat(slow.claim) }
+        #expect(throws: StoreError.claimLost(slow.claim)) { try store.rewind(slow.claim, to: 0) }
+        let id = try #require(slow.id)
+        #expect(try store.steps(job: id).map(\.iteration) == [0, 1])
+        #expect(try store.evaluations(job: id).isEmpty)
+        let row = try #require(try store.jobSummaries(JobFilter(sweep: "conform")).first { $0.job.id == id })
+        #expect(row.job.status == .running && row.job.attempt == 2 && row.job.worker == "taker")
+
+        // An ended job takes no more writes, even from the claim that ended it.
+        try store.record(taken.claim, steps: [], evaluations: [Self.evaluation(2, miou: 0.5)], status: .done)
+        #expect(throws: StoreError.claimLost(taken.claim)) { try store.heartbeat(taken.claim) }
+        #expect(throws: StoreError.claimLost(taken.claim)) { try store.record(taken.claim, steps: [Self.step(9)], evaluations: []) }
+        #expect(try store.steps(job: id).count == 2)
+    }
+
+    @Test("a job whose claimer beats within its grace is never taken, whatever grace the other worker has",
+          arguments: StoreBackend.allCases)
+    func liveJobKept(_ backend: StoreBackend) throws {
+        let store = try backend.makeStore()
+        let text = "name: one\naux_weights: [0.5]\nseeds: 1\n"
+        try store.register(try SpecParser.parse(text, file: "one.yaml"), text: text)
+        // Grace 5 s, beats every 0.2 s: far inside it however loaded the machine is.
+        let owner = try #require(try store.claim(sweep: "one", worker: Self.remoteWorker("owner", grace: 5)))
+        for _ in 0..<10 {
+            Thread.sleep(forTimeInterval: 0.2)
+            try store.heartbeat(owner.claim)
+            // A worker with a short grace of its own judges the job by its owner's.
+            #expect(try store.claim(sweep: "one", worker: Self.remoteWorker("eager", grace: 0.1)) == nil)
+        }
+        let row = try #require(try store.jobSummaries(JobFilter(sweep: "one")).first)
+        #expect(row.job.attempt == 1 && row.job.worker == "owner")
+    }
+
     @Test("recorded rows come back as written, a replayed row replaces its first write, and rewind removes what follows",
           arguments: StoreBackend.allCases)
     func rows(_ backend: StoreBackend) throws {
         let (store, _) = try Self.registered(backend)
         let job = try #require(try store.claim(sweep: "conform", worker: JobWorker(name: "w")))
         let id = try #require(job.id)
-        try store.record(job: id, steps: (0..<6).map(Self.step), evaluations: [Self.evaluation(3, miou: 0.25)], checkpointIteration: 3)
-        try store.record(job: id, steps: [Self.step(5)], evaluations: [Self.evaluation(6, miou: 0.5)])
+        try store.record(job.claim, steps: (0..<6).map(Self.step), evaluations: [Self.evaluation(3, miou: 0.25)], checkpointIteration: 3)
+        try store.record(job.claim, steps: [Self.step(5)], evaluations: [Self.evaluation(6, miou: 0.5)])
         let steps = try store.steps(job: id)
         #expect(steps.map(\.iteration) == [0, 1, 2, 3, 4, 5])
         #expect(steps[4].job == id && steps[4].lr == Double(Float(0.01)))
@@ -121,7 +178,7 @@ struct StoreConformanceTests {
         #expect(summary.steps == 6 && summary.iteration == 6 && summary.miou == 0.5 && summary.pixelAccuracy == 0.75)
         #expect(summary.job.checkpointIteration == 3)
 
-        try store.rewind(job: id, to: 3)
+        try store.rewind(job.claim, to: 3)
         #expect(try store.steps(job: id).map(\.iteration) == [0, 1, 2])
         #expect(try store.evaluations(job: id).map(\.iteration) == [3])
         let rewound = try #require(try store.jobSummaries(JobFilter(sweep: "conform")).first { $0.job.id == id })
@@ -134,9 +191,8 @@ struct StoreConformanceTests {
         let (store, _) = try Self.registered(backend)
         let worker = JobWorker(name: "w")
         while let job = try store.claim(sweep: "conform", worker: worker) {
-            let id = try #require(job.id)
             let final = 0.5 + job.auxWeight / 10 + Double(job.seed) / 100
-            try store.record(job: id, steps: [Self.step(0)], evaluations: [Self.evaluation(1, miou: final - 0.1), Self.evaluation(2, miou: final)],
+            try store.record(job.claim, steps: [Self.step(0)], evaluations: [Self.evaluation(1, miou: final - 0.1), Self.evaluation(2, miou: final)],
                              status: .done)
         }
         let data = try store.reportData(sweep: "conform")
@@ -151,6 +207,47 @@ struct StoreConformanceTests {
         #expect(report.rendered(.markdown).contains("| 0.5 | 3 | 0.5600 | 0.0100 |"))
         #expect(report.rendered(.markdown).contains("| 1.0 * | 3 | 0.6100 | 0.0100 |"))
         #expect(throws: StoreError.unknownSweep("nothing")) { try store.ablationReport(sweep: "nothing") }
+    }
+
+    /// An archive without what differs between stores by design: ids and times (SQLite keeps
+    /// milliseconds, PostgreSQL microseconds).
+    static func comparable(_ archive: SweepArchive) -> SweepArchive {
+        var a = archive
+        a.sweep.created = Date(timeIntervalSince1970: 0)
+        for i in a.jobs.indices {
+            a.jobs[i].job.id = nil
+            (a.jobs[i].job.heartbeat, a.jobs[i].job.started, a.jobs[i].job.finished) = (nil, nil, nil)
+            a.jobs[i].steps = a.jobs[i].steps.map { var r = $0; r.job = 0; return r }
+            a.jobs[i].evaluations = a.jobs[i].evaluations.map { var r = $0; r.job = 0; return r }
+        }
+        return a
+    }
+
+    @Test("a sweep copied to another store has the same jobs, rows and report (running jobs arrive interrupted); a second copy is refused",
+          arguments: StoreBackend.allCases, StoreBackend.allCases)
+    func copy(_ from: StoreBackend, _ to: StoreBackend) throws {
+        let (source, _) = try Self.registered(from)
+        let worker = JobWorker(name: "w")
+        // Every job claimed first (an interrupted one would be claimed again), then each ended its way.
+        let claimed = try (1...9).map { _ in try #require(try source.claim(sweep: "conform", worker: worker)) }
+        for (index, job) in zip(1..., claimed) {
+            let final = 0.5 + job.auxWeight / 10 + Double(job.seed) / 100
+            let status: JobStatus? = index == 2 ? nil : index == 3 ? .failed : index == 4 ? .interrupted : .done
+            try source.record(job.claim, steps: (0..<3).map(Self.step), evaluations: [Self.evaluation(3, miou: final)],
+                              status: status, error: status == .failed ? "loss is NaN at iteration 3" : nil, checkpointIteration: 3)
+        }
+        let archive = try source.archive(sweep: "conform")
+        #expect(archive.jobs.count == 9 && archive.stepCount == 27 && archive.evaluationCount == 9)
+        let target = try to.makeStore()
+        try target.restore(archive)
+        let copied = try target.archive(sweep: "conform")
+        #expect(Self.comparable(copied) == Self.comparable(archive.forRestore))
+        #expect(copied.jobs.filter { $0.job.status == .running }.isEmpty && copied.jobs.filter { $0.job.status == .interrupted }.count == 2)
+        #expect(copied.jobs.filter { $0.job.status != .done }.allSatisfy { $0.job.checkpointIteration == 0 })
+        #expect(abs(copied.sweep.created.timeIntervalSince(archive.sweep.created)) < 0.002)
+        #expect(try target.ablationReport(sweep: "conform").rendered(.table) == source.ablationReport(sweep: "conform").rendered(.table))
+        #expect(throws: StoreError.sweepExists(name: "conform", location: target.location)) { try target.restore(archive) }
+        #expect(try target.archive(sweep: "conform") == copied)
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 import NN
 import Segmentation
-import Sweep
+@testable import Sweep
 import Testing
 
 @Suite("Sweep runner and store")
@@ -96,7 +96,13 @@ struct SweepRunnerTests {
             let statuses = try store.jobSummaries(JobFilter(sweep: "tiny")).map(\.job.status)
             #expect(statuses.contains(.interrupted), "stopping after \(stopAt) steps leaves interrupted jobs")
         }
-        try Self.run(spec, store: store, workers: 2)
+        // A stop checkpoints each job where it stopped, between the periodic checkpoints (every 10).
+        let stoppedAt = try store.jobSummaries(JobFilter(sweep: "tiny")).filter { $0.job.status == .interrupted }
+        #expect(stoppedAt.allSatisfy { $0.job.checkpointIteration == $0.steps } && stoppedAt.contains { $0.steps % 10 != 0 },
+                "\(stoppedAt.map { ($0.steps, $0.job.checkpointIteration) })")
+        let events = EventLog()
+        try Self.run(spec, store: store, workers: 2, onProgress: events.record)
+        #expect(events.resumedFrom.filter { $0 > 0 }.sorted() == stoppedAt.map(\.steps).filter { $0 > 0 }.sorted())
         #expect(try Self.snapshot(store, sweep: "tiny") == Self.snapshot(reference, sweep: "tiny"))
     }
 
@@ -109,7 +115,7 @@ struct SweepRunnerTests {
         // The state a kill between the final checkpoint file and the 'done' row leaves: the rows and
         // the file are written, the job is not done.
         for j in try store.jobSummaries(JobFilter(sweep: "tiny")) {
-            try store.record(job: try #require(j.job.id), steps: [], evaluations: [], status: .interrupted)
+            try store.recordUnfenced(job: try #require(j.job.id), JobProgress(status: .interrupted))
         }
         #expect(try Self.snapshot(store, sweep: "tiny").status.values.allSatisfy { $0 == "interrupted" })
         try Self.run(spec, store: store, workers: 1)
@@ -146,6 +152,72 @@ struct SweepRunnerTests {
         let others = jobs.filter { $0.job.id != failed.job.id }
         #expect(others.count == 5 && others.allSatisfy { $0.job.status == .done && $0.steps == 30 && $0.iteration == 30 })
     }
+}
+
+extension SweepRunnerTests {
+    @Test("more workers than cores are that many threads, all running a job at once")
+    func moreWorkersThanCores() throws {
+        let workers = 2 * ProcessInfo.processInfo.activeProcessorCount + 1
+        let spec = try SpecParser.parse("""
+            name: wide
+            aux_weights: [0.5]
+            seeds: \(workers)
+            data: {train_images: 16, val_images: 4, size: 16}
+            model: {blocks: [1, 1, 1, 1]}
+            train: {iterations: 2, batch: 2, eval_every: 2}
+            """, file: "wide.yaml")
+        let store = try SQLiteStore(path: try Self.temporaryDatabase().path)
+        let barrier = Barrier(count: workers)
+        try Self.run(spec, store: store, workers: workers, makeJob: { config, weight, seed in
+            BarrierJob(Trainer(config: config, auxWeight: weight, seed: seed), barrier: barrier)
+        })
+        // Every job waited in its first step until all were there: each had a thread of its own.
+        #expect(barrier.allArrived)
+        #expect(try store.jobSummaries(JobFilter(sweep: "wide")).allSatisfy { $0.job.status == .done })
+    }
+}
+
+/// Holds each arriving thread until `count` have arrived (or 60 s pass: a runner that caps its
+/// threads never gets there).
+final class Barrier: @unchecked Sendable {
+    private let condition = NSCondition()
+    private let count: Int
+    private var arrived = 0
+
+    init(count: Int) { self.count = count }
+
+    func arrive() {
+        condition.withLock {
+            arrived += 1
+            condition.broadcast()
+            let deadline = Date().addingTimeInterval(60)
+            while arrived < count && condition.wait(until: deadline) {}
+        }
+    }
+
+    var allArrived: Bool { condition.withLock { arrived >= count } }
+}
+
+/// A real trainer whose first step waits at a barrier.
+final class BarrierJob: TrainingJob {
+    let trainer: Trainer
+    let barrier: Barrier
+
+    init(_ trainer: Trainer, barrier: Barrier) {
+        self.trainer = trainer
+        self.barrier = barrier
+    }
+
+    var iteration: Int { trainer.iteration }
+    var isFinished: Bool { trainer.isFinished }
+    var evaluationDue: Bool { trainer.evaluationDue }
+    func step() throws -> StepRecord {
+        if trainer.iteration == 0 { barrier.arrive() }
+        return try trainer.step()
+    }
+    func evaluate() -> EvaluationRecord { trainer.evaluate() }
+    func saveCheckpoint(to path: String, metadata: [String: String]) throws { try trainer.saveCheckpoint(to: path, metadata: metadata) }
+    func restoreCheckpoint(from file: SafeTensors.File, path: String) throws { try trainer.restoreCheckpoint(from: file, path: path) }
 }
 
 /// A real trainer that throws the trainer's non-finite-loss error when it reaches a chosen iteration.

@@ -12,6 +12,9 @@ public enum SweepProgress: Sendable {
     case checkpointSetAside(worker: Int, job: JobKey, path: String, movedTo: String?, reason: String)
     /// The job's row records a checkpoint at `iteration` but no file is at `path`; it starts from 0.
     case checkpointMissing(worker: Int, job: JobKey, path: String, iteration: Int)
+    /// Another worker claimed the job (this worker's heartbeat was stale, e.g. the machine paused);
+    /// this worker stopped it without writing and claims another.
+    case claimLost(worker: Int, job: JobKey, claim: JobClaim)
 }
 
 /// A job's identity within its sweep.

@@ -2,9 +2,14 @@ import Foundation
 import NN
 import Segmentation
 
-/// Runs a sweep's jobs on parallel workers (Dispatch, one job per worker thread, one oneDNN thread
-/// each), recording every step and evaluation in the store and checkpointing so that any job can be
-/// resumed bit for bit after a crash.
+/// Runs a sweep's jobs on parallel workers (one thread per worker, each running one job at a time with
+/// its own oneDNN thread count), recording every step and evaluation in the store and checkpointing so
+/// that any job can be resumed bit for bit after a crash. `auxsweep run` (a local pool) and `auxsweep
+/// work` (one worker of many, e.g. a Slurm array task) both run their jobs here.
+///
+/// Every write of a job names the claim its worker holds (`JobClaim`); a heartbeat timer keeps the
+/// claims live, also during evaluations. A worker whose claim was taken over (its heartbeat went
+/// stale, and another worker claimed the job) stops that job without writing, and goes on claiming.
 ///
 /// A job resumes from its checkpoint file only when the database vouches for the file: its identity
 /// (store id, sweep, spec hash, job, weight, seed, core version) is the job's, its iteration is the
@@ -26,6 +31,12 @@ public final class SweepRunner: Sendable {
     /// keeps two databases beside each other from ever sharing a file).
     public let checkpointDirectory: URL
     public let workers: Int
+    /// oneDNN threads of each worker.
+    public let threadsPerWorker: Int
+    /// The grace period the workers promise (their heartbeat interval follows from it).
+    public let grace: TimeInterval
+    /// The workers' names in the store: `<prefix>-<index>` (several workers) or the prefix (one).
+    public let workerName: String
     let stop: StopSignal
     let makeJob: JobFactory
     let onProgress: @Sendable (SweepProgress) -> Void
@@ -33,37 +44,66 @@ public final class SweepRunner: Sendable {
     /// waits for the next of these).
     static let flushInterval: TimeInterval = 2
 
-    public init(spec: SweepSpec, store: any ResultsStore, checkpointDirectory: URL, workers: Int, stop: StopSignal,
+    public init(spec: SweepSpec, store: any ResultsStore, checkpointDirectory: URL, workers: Int, threadsPerWorker: Int = 1,
+                grace: TimeInterval = JobWorker.defaultGrace, workerName: String = "worker", stop: StopSignal,
                 makeJob: @escaping JobFactory = SweepRunner.trainers,
                 onProgress: @escaping @Sendable (SweepProgress) -> Void) {
         precondition(workers >= 1, "a sweep needs at least one worker")
+        precondition(threadsPerWorker >= 1, "a worker needs at least one thread")
         self.spec = spec
         self.store = store
         self.checkpointDirectory = checkpointDirectory
         self.workers = workers
+        self.threadsPerWorker = threadsPerWorker
+        self.grace = grace
+        self.workerName = workerName
         self.stop = stop
         self.makeJob = makeJob
         self.onProgress = onProgress
     }
 
-    /// Runs until every job is done or failed, or a stop is raised. Errors of the store stop the
-    /// worker that met them and are rethrown once the others have finished.
-    public func run() throws {
+    /// Runs until every job is done or failed, or a stop is raised; returns the number of jobs this
+    /// runner ran to their end (done or failed). Errors of the store stop the worker that met them and
+    /// are rethrown once the others have finished.
+    @discardableResult
+    public func run() throws -> Int {
         try FileManager.default.createDirectory(at: sweepCheckpointDirectory, withIntermediateDirectories: true)
         let errors = ErrorBox()
-        DispatchQueue.concurrentPerform(iterations: workers) { index in
-            Compute.setThreads(1)
-            let worker = JobWorker(name: "worker-\(index)")
-            do {
-                while !stop.isRaised, let job = try store.claim(sweep: spec.name, worker: worker) {
-                    try runJob(job, worker: index)
+        let ended = SharedCount()
+        let heartbeats = HeartbeatTimer(store: store, interval: JobWorker.heartbeatInterval(grace: grace))
+        heartbeats.start()
+        defer { heartbeats.stop() }
+        // One real thread per worker (Dispatch's concurrentPerform would cap them at the core count).
+        let group = DispatchGroup()
+        for index in 0..<workers {
+            group.enter()
+            let thread = Thread { [self] in
+                defer { group.leave() }
+                Compute.setThreads(threadsPerWorker)
+                let worker = JobWorker(name: workers == 1 ? workerName : "\(workerName)-\(index)", grace: grace)
+                do {
+                    while !stop.isRaised, let job = try store.claim(sweep: spec.name, worker: worker) {
+                        let claim = job.claim
+                        heartbeats.hold(claim)
+                        defer { heartbeats.release(claim) }
+                        do {
+                            if try runJob(job, worker: index, heartbeats: heartbeats) { ended.increment() }
+                        } catch StoreError.claimLost(let lost) {
+                            onProgress(.claimLost(worker: index, job: JobKey(auxWeight: job.auxWeight, seed: job.seed), claim: lost))
+                        }
+                    }
+                } catch {
+                    errors.record(error)
+                    stop.raise()
                 }
-            } catch {
-                errors.record(error)
-                stop.raise()
             }
+            thread.name = "auxsweep worker \(index)"
+            thread.stackSize = 8 << 20
+            thread.start()
         }
+        group.wait()
         if let error = errors.first { throw error }
+        return ended.value
     }
 
     /// The folder of this sweep's checkpoints in this store.
@@ -150,31 +190,50 @@ public final class SweepRunner: Sendable {
         return makeJob(spec.config, Float(key.auxWeight), UInt64(key.seed))
     }
 
-    func runJob(_ job: JobRecord, worker: Int) throws {
-        guard let id = job.id else { preconditionFailure("a stored job has an id") }
+    /// Runs one claimed job until it ends, a stop is raised (checkpoint, then 'interrupted') or its
+    /// claim is lost (`StoreError.claimLost`, nothing written). Returns whether the job ended (done or
+    /// failed).
+    func runJob(_ job: JobRecord, worker: Int, heartbeats: HeartbeatTimer) throws -> Bool {
+        let (id, claim) = (job.claim.job, job.claim)
         let key = JobKey(auxWeight: job.auxWeight, seed: job.seed)
         let trainer = try prepare(job, id: id, key: key, worker: worker)
         let checkpoint = checkpointPath(auxWeight: job.auxWeight, seed: job.seed)
         let metadata = identity(of: job, id: id).metadata
         // Rows from the resumed point on are replayed below: remove them so nothing is duplicated.
-        try store.rewind(job: id, to: trainer.iteration)
+        try store.rewind(claim, to: trainer.iteration)
         onProgress(.started(worker: worker, job: key, attempt: job.attempt, fromIteration: trainer.iteration))
 
         var steps: [StepRecord] = [], evaluations: [EvaluationRecord] = []
         var lastFlush = Date()
+        var checkpointed = trainer.iteration
         func flush(status: JobStatus? = nil, error: String? = nil, checkpointIteration: Int? = nil) throws {
-            try store.record(job: id, steps: steps, evaluations: evaluations, status: status, error: error,
+            try store.record(claim, steps: steps, evaluations: evaluations, status: status, error: error,
                              checkpointIteration: checkpointIteration)
             steps.removeAll(keepingCapacity: true)
             evaluations.removeAll()
             lastFlush = Date()
         }
+        /// Rows first, then the file, then the file's iteration: a checkpoint never runs ahead of the
+        /// rows it follows, and a kill between any two leaves a state `prepare` accepts or sets aside.
+        func checkpointNow(status: JobStatus? = nil) throws {
+            try flush()
+            if heartbeats.isLost(claim) { throw StoreError.claimLost(claim) }
+            try trainer.saveCheckpoint(to: checkpoint, metadata: metadata)
+            try flush(status: status, checkpointIteration: trainer.iteration)
+            checkpointed = trainer.iteration
+        }
 
         while !trainer.isFinished {
+            if heartbeats.isLost(claim) { throw StoreError.claimLost(claim) }
             if stop.isRaised {
-                try flush(status: .interrupted)
+                // Preemption, a time limit or Ctrl-C: keep every step done so far.
+                if trainer.iteration > checkpointed {
+                    try checkpointNow(status: .interrupted)
+                } else {
+                    try flush(status: .interrupted)
+                }
                 onProgress(.finished(worker: worker, job: key, status: .interrupted, miou: nil, error: nil))
-                return
+                return false
             }
             let record: StepRecord
             do {
@@ -182,7 +241,7 @@ public final class SweepRunner: Sendable {
             } catch let error as TrainingError {
                 try flush(status: .failed, error: error.description)
                 onProgress(.finished(worker: worker, job: key, status: .failed, miou: nil, error: error.description))
-                return
+                return true
             }
             steps.append(record)
             onProgress(.step(worker: worker, job: key, iteration: trainer.iteration, of: spec.config.train.iterations,
@@ -191,20 +250,14 @@ public final class SweepRunner: Sendable {
                 let evaluation = trainer.evaluate()
                 evaluations.append(evaluation)
                 if trainer.isFinished {
-                    // Rows first (the final evaluation among them), then the file, then done: a
-                    // kill between any two leaves rows no checkpoint has run ahead of.
-                    try flush()
-                    try trainer.saveCheckpoint(to: checkpoint, metadata: metadata)
-                    try flush(status: .done, checkpointIteration: trainer.iteration)
+                    // The final evaluation among the rows, then the file, then done.
+                    try checkpointNow(status: .done)
                     onProgress(.finished(worker: worker, job: key, status: .done, miou: evaluation.meanIoU, error: nil))
-                    return
+                    return true
                 }
             }
             if spec.checkpointEvery > 0 && trainer.iteration % spec.checkpointEvery == 0 {
-                // Rows first, then the file: a checkpoint never runs ahead of the rows it follows.
-                try flush()
-                try trainer.saveCheckpoint(to: checkpoint, metadata: metadata)
-                try flush(checkpointIteration: trainer.iteration)
+                try checkpointNow()
             } else if steps.count >= 200 || Date().timeIntervalSince(lastFlush) >= Self.flushInterval {
                 try flush()
             }
@@ -216,7 +269,16 @@ public final class SweepRunner: Sendable {
         evaluations.append(evaluation)
         try flush(status: .done, checkpointIteration: trainer.iteration)
         onProgress(.finished(worker: worker, job: key, status: .done, miou: evaluation.meanIoU, error: nil))
+        return true
     }
+}
+
+/// A count shared by worker threads.
+final class SharedCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }
 
 /// The first error any worker met.

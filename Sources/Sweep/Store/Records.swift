@@ -33,11 +33,59 @@ public struct JobRecord: Codable, Sendable, Equatable {
     public var error: String?
     /// The iteration of the last resumable checkpoint (0: none).
     public var checkpointIteration: Int
+    /// The grace period its claimer promised (seconds): the claimer beats well within it, and the job
+    /// is taken over only when its heartbeat is older than this (nil: claimed before grace was
+    /// recorded; 60 s).
+    public var grace: Double?
 
     enum CodingKeys: String, CodingKey {
         case id, sweep, auxWeight = "aux_weight", seed, status, attempt, worker, host, pid, heartbeat, started, finished,
-             error, checkpointIteration = "checkpoint_iteration"
+             error, checkpointIteration = "checkpoint_iteration", grace
     }
+
+    public init(id: Int64? = nil, sweep: String, auxWeight: Double, seed: Int64, status: JobStatus, attempt: Int,
+                worker: String? = nil, host: String? = nil, pid: Int64? = nil, heartbeat: Date? = nil, started: Date? = nil,
+                finished: Date? = nil, error: String? = nil, checkpointIteration: Int, grace: Double? = nil) {
+        self.id = id
+        self.sweep = sweep
+        self.auxWeight = auxWeight
+        self.seed = seed
+        self.status = status
+        self.attempt = attempt
+        self.worker = worker
+        self.host = host
+        self.pid = pid
+        self.heartbeat = heartbeat
+        self.started = started
+        self.finished = finished
+        self.error = error
+        self.checkpointIteration = checkpointIteration
+        self.grace = grace
+    }
+
+    /// The claim this record was handed out under (a stored job's id and its current attempt).
+    public var claim: JobClaim {
+        guard let id else { preconditionFailure("only a stored job has a claim") }
+        return JobClaim(job: id, attempt: attempt)
+    }
+
+    /// The grace period that applies to the job's heartbeat.
+    public var effectiveGrace: TimeInterval { grace ?? JobWorker.defaultGrace }
+}
+
+/// A worker's hold on a job: the job's id and the attempt its claim made. Every write of the job's
+/// rows and status names its claim; once another worker has claimed the job again (the attempt moved
+/// on) or the job has ended, the write is refused (`StoreError.claimLost`) and nothing is written.
+public struct JobClaim: Sendable, Hashable, CustomStringConvertible {
+    public let job: Int64
+    public let attempt: Int
+
+    public init(job: Int64, attempt: Int) {
+        self.job = job
+        self.attempt = attempt
+    }
+
+    public var description: String { "job \(job) attempt \(attempt)" }
 }
 
 /// One training step's losses.

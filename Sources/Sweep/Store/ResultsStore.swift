@@ -4,7 +4,8 @@ import Segmentation
 /// Where sweeps, jobs, steps and evaluations live: the one interface the runner, reports, `status` and
 /// `query` see.
 ///
-/// Implementations: `SQLiteStore` (one file, GRDB; the embedded default). Every implementation passes
+/// Implementations: `SQLiteStore` (one file, GRDB; the embedded default) and `PostgresStore` (one
+/// database shared by workers on many machines, PostgresNIO). Every implementation passes
 /// the same conformance suite (`StoreConformanceTests`). The values it hands out are plain structs
 /// (`SweepRecord`, `JobRecord`, `StepRow`, `EvalRow`), never database rows.
 public protocol ResultsStore: AnyObject, Sendable {
@@ -16,15 +17,22 @@ public protocol ResultsStore: AnyObject, Sendable {
     /// Records the sweep and its jobs; registering the same spec again changes nothing. A different
     /// spec under the same name is refused (`StoreError.specChanged`).
     func register(_ spec: SweepSpec, text: String) throws
-    /// Claims the next job of `sweep` that needs running (pending, interrupted, or running but stale)
-    /// for `worker`, in one transaction; nil when none is left to claim.
+    /// Claims the next job of `sweep` that needs running (pending, interrupted, or running but stale:
+    /// its heartbeat older than the grace its claimer promised) for `worker`, in one transaction that
+    /// can never hand a job to two workers; the returned record's `claim` fences every later write.
+    /// Nil when none is left to claim.
     func claim(sweep: String, worker: JobWorker) throws -> JobRecord?
+    /// Stamps the claimed job's heartbeat with the store's clock (`StoreError.claimLost` when the
+    /// claim is no longer the job's).
+    func heartbeat(_ claim: JobClaim) throws
     /// Writes a job's steps and evaluations with a heartbeat in one transaction, and ends the job
-    /// there when `progress.status` is set.
-    func record(job id: Int64, _ progress: JobProgress) throws
-    /// Sets a job back to `iteration` (0: from scratch): removes its step rows from that iteration on
-    /// and its evaluations after it, and records `iteration` as its checkpoint's.
-    func rewind(job id: Int64, to iteration: Int) throws
+    /// there when `progress.status` is set. Throws `StoreError.claimLost`, having written nothing,
+    /// when the claim is no longer the job's.
+    func record(_ claim: JobClaim, _ progress: JobProgress) throws
+    /// Sets a claimed job back to `iteration` (0: from scratch): removes its step rows from that
+    /// iteration on and its evaluations after it, and records `iteration` as its checkpoint's
+    /// (`StoreError.claimLost` as `record`).
+    func rewind(_ claim: JobClaim, to iteration: Int) throws
     /// The number of a job's step rows before `iteration`.
     func stepCount(job id: Int64, before iteration: Int) throws -> Int
 
@@ -38,19 +46,43 @@ public protocol ResultsStore: AnyObject, Sendable {
     func evaluations(job id: Int64) throws -> [EvalRow]
     /// A sweep's jobs (by weight and seed) and every evaluation by job id, read in one snapshot.
     func reportData(sweep: String) throws -> (jobs: [JobRecord], evaluations: [Int64: [EvalRow]])
+
+    /// Writes a sweep read from another store (`archive(sweep:)`), jobs under new ids, in one
+    /// transaction; a sweep of that name already here is refused (`StoreError.sweepExists`) and
+    /// nothing is written. Running jobs arrive interrupted, unfinished ones without a checkpoint.
+    func restore(_ archive: SweepArchive) throws
 }
 
-/// Who is running a job.
+/// Who is running a job, and the grace period it promises to beat within.
 public struct JobWorker: Sendable {
+    /// The grace period unless one is given: a running job whose heartbeat is older is taken over.
+    public static let defaultGrace: TimeInterval = 60
+
     public let name: String
+    /// The machine: its host name and boot id, so two machines that share a host name (cluster nodes
+    /// cloned from one image) are never taken for one when a store checks whether a process lives.
     public let host: String
     public let pid: Int32
+    /// Seconds: the worker beats at least four times within it (`heartbeatInterval(grace:)`).
+    public let grace: TimeInterval
 
-    public init(name: String, host: String = ProcessInfo.processInfo.hostName, pid: Int32 = getpid()) {
+    public init(name: String, host: String = JobWorker.thisMachine, pid: Int32 = getpid(), grace: TimeInterval = JobWorker.defaultGrace) {
+        precondition(grace > 0, "a grace period is positive, got \(grace)")
         self.name = name
         self.host = host
         self.pid = pid
+        self.grace = grace
     }
+
+    /// How often a worker promising `grace` beats: a quarter of it, at most every 10 s.
+    public static func heartbeatInterval(grace: TimeInterval) -> TimeInterval { min(grace / 4, 10) }
+
+    /// This machine as `host` records it: `<host name>/<first 8 characters of the boot id>`.
+    public static let thisMachine: String = {
+        let boot = (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines).prefix(8)
+        return ProcessInfo.processInfo.hostName + (boot.map { "/\($0)" } ?? "")
+    }()
 }
 
 /// What one write of a job's progress carries: new rows, and optionally the job's end and its
@@ -100,10 +132,10 @@ public struct JobFilter: Sendable {
 }
 
 extension ResultsStore {
-    /// Writes a job's steps and evaluations (and optionally its end and checkpoint iteration).
-    public func record(job id: Int64, steps: [StepRecord], evaluations: [EvaluationRecord], status: JobStatus? = nil,
+    /// Writes a claimed job's steps and evaluations (and optionally its end and checkpoint iteration).
+    public func record(_ claim: JobClaim, steps: [StepRecord], evaluations: [EvaluationRecord], status: JobStatus? = nil,
                        error: String? = nil, checkpointIteration: Int? = nil) throws {
-        try record(job: id, JobProgress(steps: steps, evaluations: evaluations, status: status, error: error,
+        try record(claim, JobProgress(steps: steps, evaluations: evaluations, status: status, error: error,
                                         checkpointIteration: checkpointIteration))
     }
 
@@ -135,6 +167,10 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case missingDatabase(String)
     case unknownSweep(String)
     case missingStoreID(String)
+    /// The job was claimed again by another worker (its heartbeat went stale) or has ended: the
+    /// worker holding `claim` must stop it without writing.
+    case claimLost(JobClaim)
+    case sweepExists(name: String, location: String)
 
     public var description: String {
         switch self {
@@ -144,6 +180,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .missingDatabase(let path): "\(path): database: does not exist (run 'auxsweep run' first)"
         case .unknownSweep(let name): "no sweep named '\(name)' in the database"
         case .missingStoreID(let path): "\(path): store: the table of the database's id is empty (edited by hand?)"
+        case .sweepExists(let name, let location):
+            "\(location): sweep '\(name)' is already there; nothing was copied (copy it to another store, or rename it)"
+        case .claimLost(let claim): "\(claim): another worker has claimed it since, or it has ended; this worker stopped it"
         }
     }
 }

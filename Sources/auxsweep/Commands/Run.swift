@@ -14,8 +14,9 @@ struct Run: ParsableCommand {
             ones continue from their last checkpoint (in --checkpoints, by default beside an SQLite \
             database, under the store's id; a file the store does not vouch for is set aside with one \
             line and the job starts from 0). --db takes an SQLite file or a postgresql:// URL; \
-            several 'auxsweep run' processes, on one machine or several, share one store's jobs. \
-            Ctrl-C stops every worker at its next step (exit 130). Progress goes to stderr; the \
+            several 'auxsweep run' or 'auxsweep work' processes, on one machine or several, share one \
+            store's jobs. Ctrl-C or SIGTERM stops every worker at its next step, which checkpoints its \
+            job and marks it interrupted (exit 130). Progress goes to stderr; the \
             ablation report (as 'auxsweep report') to stdout at the end.
             """
     )
@@ -25,12 +26,15 @@ struct Run: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: "Parallel workers (default: the file's 'jobs', else one per core).")
+    @Option(help: ArgumentHelp("Parallel workers, one thread each (default: the file's 'jobs', else one per core; more "
+                               + "than the cores runs that many threads, sharing them)."))
     var jobs: Int?
 
-    @Option(help: ArgumentHelp("Where jobs keep their resumable checkpoints (default: checkpoints/ beside an SQLite "
-                               + "file; required with PostgreSQL: a directory every worker can reach).", valueName: "dir"))
-    var checkpoints: String?
+    @OptionGroup var worker: WorkerOptions
+
+    @Flag(help: ArgumentHelp("Only register the sweep and its jobs in the store, then exit: 'auxsweep work' processes "
+                             + "(on any machines reaching the store) run them."))
+    var registerOnly = false
 
     func validate() throws {
         if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be in 1...256, got \(jobs)") }
@@ -46,19 +50,24 @@ struct Run: ParsableCommand {
             let signals = SignalTrap()
             let stop = StopSignal(alsoWhen: { signals.received })
             let address = try database.address()
-            guard let checkpoints = checkpoints.map({ URL(fileURLWithPath: $0) }) ?? address.defaultCheckpointDirectory else {
-                throw InputError(file: address.description, field: "--checkpoints",
-                                 problem: "required with a PostgreSQL store: a directory every worker can reach")
-            }
+            // Checked before the store is touched (registering alone needs no checkpoint folder).
+            if !registerOnly { _ = try worker.checkpointDirectory(for: address) }
             let store = try address.open(create: true)
             try store.register(spec, text: text)
+            if registerOnly {
+                let count = try store.jobSummaries(JobFilter(sweep: spec.name)).count
+                printLine("sweep '\(spec.name)': \(count) jobs registered in \(address); run them with "
+                          + "'auxsweep work --sweep \(spec.name)' (same --db and --checkpoints)")
+                return
+            }
+            let checkpoints = try worker.checkpointDirectory(for: address)
             let summaries = try store.jobSummaries(JobFilter(sweep: spec.name))
             let open = summaries.filter { ![.done, .failed].contains($0.job.status) }
             let workers = max(1, min(jobs ?? spec.jobs ?? ProcessInfo.processInfo.activeProcessorCount, max(open.count, 1)))
             let display = ProgressDisplay(total: summaries.count, alreadyDone: summaries.filter { $0.job.status == .done }.count,
                                           workers: workers, stepsLeft: open.count * spec.config.train.iterations)
             let runner = SweepRunner(spec: spec, store: store, checkpointDirectory: checkpoints, workers: workers,
-                                     stop: stop, onProgress: { display.handle($0) })
+                                     grace: worker.grace, stop: stop, onProgress: { display.handle($0) })
             printError("sweep '\(spec.name)': \(summaries.count) jobs (\(spec.auxWeights.count) weights x \(spec.seeds.count) seeds), "
                        + "\(summaries.count - open.count) already finished; \(workers) worker\(workers == 1 ? "" : "s"); database \(address); "
                        + "checkpoints \(runner.sweepCheckpointDirectory.path)")

@@ -6,7 +6,11 @@ import Sweep
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show sweeps and their jobs: done / running / failed / interrupted / pending.",
-        discussion: "Without SWEEP, one line per sweep; with it, one line per job (steps recorded, last mIoU, error)."
+        discussion: """
+            Without SWEEP, one line per sweep; with it, one line per job (attempt, steps recorded, last mIoU, \
+            error) and, when Slurm's tools are here and know the sweep's array ('auxsweep submit'), its \
+            tasks: pending, running, ended, and ended tasks whose jobs are not done.
+            """
     )
 
     @OptionGroup var database: DatabaseOptions
@@ -25,6 +29,7 @@ struct Status: ParsableCommand {
                      NumberText.fixed(j.miou), j.job.error ?? ""]
                 }
                 printLine(TextTable.render(header: ["aux_weight", "seed", "status", "attempt", "steps", "miou", "error"], rows: rows))
+                for line in SlurmStatus.lines(sweep: sweep, jobs: jobs) { printLine(line) }
             } else {
                 let sweeps = try store.sweeps()
                 let rows = try sweeps.map { s -> [String] in

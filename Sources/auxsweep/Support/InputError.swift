@@ -11,6 +11,7 @@ extension SpecError: BadInput {}
 extension StoreError: BadInput {}
 extension PostgresLocationError: BadInput {}
 extension PostgresStoreError: BadInput {}
+extension SlurmError: BadInput {}
 
 /// Bad user input found by the command line itself.
 struct InputError: BadInput {

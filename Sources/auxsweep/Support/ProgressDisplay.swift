@@ -58,6 +58,11 @@ final class ProgressDisplay: @unchecked Sendable {
                 announce("w=\(job.auxWeight) seed=\(job.seed): the database records a checkpoint at iteration \(iteration), "
                          + "but \(path) is missing; training from iteration 0")
                 return
+            case let .claimLost(worker, job, claim):
+                workers[worker] = "idle"
+                announce("w=\(job.auxWeight) seed=\(job.seed): another worker has claimed it (this worker's heartbeat was late); "
+                         + "stopped here without writing (\(claim))")
+                return
             }
             if isTerminal { draw(force: false) }
         }

@@ -39,6 +39,9 @@ final class SignalTrap: @unchecked Sendable {
     /// Whether SIGINT or SIGTERM arrived since the trap was installed.
     var received: Bool { receivedSignal.load(ordering: .relaxed) != 0 }
 
+    /// The last signal that arrived (SIGINT or SIGTERM; 0: none).
+    var number: Int32 { receivedSignal.load(ordering: .relaxed) }
+
     /// Restores the default handling.
     func release() {
         notice.cancel()

@@ -17,6 +17,9 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
     public let password: String?
     public let database: String
     public let sslMode: SSLMode
+    /// The URL as given, password included: only for handing on to workers through their
+    /// environment (`auxsweep submit`); never printed (`description` masks it).
+    public let url: String
 
     /// Whether `text` names a PostgreSQL store (a URL of either scheme) rather than an SQLite file.
     public static func isURL(_ text: String) -> Bool {
@@ -55,6 +58,7 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         self.password = components.password.map { $0.removingPercentEncoding ?? $0 }
         self.database = database.removingPercentEncoding ?? database
         self.sslMode = sslMode
+        self.url = text
     }
 
     /// The URL with the password replaced by `***`.

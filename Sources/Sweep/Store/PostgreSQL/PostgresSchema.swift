@@ -42,6 +42,10 @@ enum PostgresSchema {
             "CREATE TABLE store (id TEXT PRIMARY KEY, created TIMESTAMPTZ NOT NULL)",
             "INSERT INTO store (id, created) VALUES (gen_random_uuid()::text, now())",
         ]),
+        ("v3: claim grace", [
+            // The grace period the claiming worker promised: others judge its heartbeat by it.
+            "ALTER TABLE jobs ADD COLUMN grace DOUBLE PRECISION",
+        ]),
     ]
 
     /// Applies the migrations not yet recorded in `migrations`, each in its own transaction.
@@ -75,7 +79,7 @@ enum PostgresSchema {
 
     /// The columns of a `JobRecord`.
     static let jobColumnNames = ["id", "sweep", "aux_weight", "seed", "status", "attempt", "worker", "host", "pid", "heartbeat",
-                                 "started", "finished", "error", "checkpoint_iteration"]
+                                 "started", "finished", "error", "checkpoint_iteration", "grace"]
     static let jobColumns = jobColumnNames.joined(separator: ", ")
 
     /// `jobColumns` qualified by a table alias.
@@ -97,6 +101,7 @@ enum PostgresSchema {
                          pid: try cells["pid"].decode(Int64?.self), heartbeat: try cells["heartbeat"].decode(Date?.self),
                          started: try cells["started"].decode(Date?.self), finished: try cells["finished"].decode(Date?.self),
                          error: try cells["error"].decode(String?.self),
-                         checkpointIteration: try cells["checkpoint_iteration"].decode(Int.self))
+                         checkpointIteration: try cells["checkpoint_iteration"].decode(Int.self),
+                         grace: try cells["grace"].decode(Double?.self))
     }
 }

@@ -10,27 +10,25 @@ import Segmentation
 /// Same tables and meaning as `SQLiteStore` (`PostgresSchema`'s named migrations). Claiming is one
 /// statement over `SELECT ... FOR UPDATE SKIP LOCKED`, so two workers can never take the same job;
 /// times (heartbeat, started, finished) are stamped with the database's clock, and a running job is
-/// claimable again only when its heartbeat is older than `staleAfter`. Every call blocks its thread
+/// claimable again only when its heartbeat is older than the grace its claimer promised. Every write of
+/// a job's rows is fenced by its claim (`JobClaim`). Every call blocks its thread
 /// until the database answers (the runner's workers are threads), through a pool of connections.
 public final class PostgresStore: ResultsStore {
     public let location: String
     public let id: String
-    /// A running job whose heartbeat is older than this is claimable again.
-    public let staleAfter: TimeInterval
     private let client: PostgresClient
     private let runTask: Task<Void, Never>
     private let logger: Logger
 
     /// Connects to `url` (checking the address and the password at once) and brings the schema up to
     /// date. Throws one-line errors with the password masked.
-    public convenience init(url: String, staleAfter: TimeInterval = 60) throws {
-        try self.init(location: try PostgresLocation(url: url), staleAfter: staleAfter)
+    public convenience init(url: String) throws {
+        try self.init(location: try PostgresLocation(url: url))
     }
 
     /// Connects to `address` and brings the schema up to date.
-    public init(location address: PostgresLocation, staleAfter: TimeInterval = 60) throws {
+    public init(location address: PostgresLocation) throws {
         location = address.description
-        self.staleAfter = staleAfter
         logger = Logger(label: "auxsweep.postgres") { _ in SwiftLogNoOpLogHandler() }
         let configuration = PostgresClient.Configuration(host: address.host, port: address.port, username: address.user,
                                                          password: address.password, database: address.database,
@@ -115,19 +113,49 @@ public final class PostgresStore: ResultsStore {
         return "\(error)"
     }
 
-    /// Runs `body` in one transaction on a pooled connection and waits for it.
+    /// How long a call keeps retrying while the server cannot be reached (a restart, a failover).
+    static let reconnectWindow: TimeInterval = 120
+
+    /// Runs `body` in one transaction on a pooled connection and waits for it. A transaction that
+    /// fails because the connection was lost (the server restarting, say) or was a deadlock's victim
+    /// runs again, with growing pauses, for up to `reconnectWindow`: every transaction here can run
+    /// twice (rows are upserts, writes are fenced by their claim).
     private func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) throws -> T {
         let (client, logger) = (client, logger)
-        do {
-            return try Blocking.run { try await client.withTransaction(logger: logger) { try await body($0, logger) } }
-        } catch let error as PostgresTransactionError {
-            // The transaction was rolled back; the store's own errors (a changed spec) pass through as they are.
-            if let refused = error.closureError as? StoreError { throw refused }
-            throw PostgresStoreError(location: location, problem: Self.describe(
-                error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error))
-        } catch {
-            throw PostgresStoreError(location: location, problem: Self.describe(error))
+        let deadline = Date().addingTimeInterval(Self.reconnectWindow)
+        var pause = 0.25
+        while true {
+            do {
+                return try Blocking.run { try await client.withTransaction(logger: logger) { try await body($0, logger) } }
+            } catch let error as PostgresTransactionError {
+                // The transaction was rolled back; the store's own errors (a changed spec) pass through as they are.
+                if let refused = error.closureError as? StoreError { throw refused }
+                let cause = error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error
+                guard Self.isTransient(cause), Date() < deadline else {
+                    throw PostgresStoreError(location: location, problem: Self.describe(cause))
+                }
+            } catch {
+                guard Self.isTransient(error), Date() < deadline else {
+                    throw PostgresStoreError(location: location, problem: Self.describe(error))
+                }
+            }
+            Thread.sleep(forTimeInterval: pause)
+            pause = min(pause * 2, 5)
         }
+    }
+
+    /// Whether running the transaction again can succeed: the connection was lost or the server refuses
+    /// connections for now (SQLSTATE classes 08, connection exception, and 57P, operator
+    /// intervention), or the server chose this transaction as a deadlock's or serialization's victim
+    /// (40P01, 40001).
+    static func isTransient(_ error: any Error) -> Bool {
+        if error is NIOConnectionError || error is ChannelError || error is IOError { return true }
+        guard let psql = error as? PSQLError else { return false }
+        if [.serverClosedConnection, .connectionError, .uncleanShutdown, .clientClosedConnection].contains(psql.code) { return true }
+        if let state = psql.serverInfo?[.sqlState] {
+            return state.hasPrefix("08") || state.hasPrefix("57P") || state == "40P01" || state == "40001"
+        }
+        return psql.underlying.map(isTransient) ?? false
     }
 
     // MARK: Planning
@@ -137,35 +165,39 @@ public final class PostgresStore: ResultsStore {
         try transaction { db, logger in
             try await db.query("INSERT INTO sweeps (name, spec, spec_hash, created) VALUES (\(name), \(text), \(hash), now()) ON CONFLICT (name) DO NOTHING",
                                logger: logger)
+            // NO KEY UPDATE: registrations of one sweep take turns here, while workers writing rows of
+            // its jobs (whose foreign-key checks share the sweep's key) are not held up.
             var stored: String?
-            for try await (value) in try await db.query("SELECT spec_hash FROM sweeps WHERE name = \(name) FOR UPDATE", logger: logger)
-                .decode(String.self) { stored = value }
+            for try await (value) in try await db.query("SELECT spec_hash FROM sweeps WHERE name = \(name) FOR NO KEY UPDATE",
+                                                       logger: logger).decode(String.self) { stored = value }
             if let first, stored == first {
                 try await db.query("UPDATE sweeps SET spec_hash = \(hash) WHERE name = \(name)", logger: logger)
                 stored = hash
             }
             guard stored == hash else { throw StoreError.specChanged(name) }
-            for (weight, seed) in keys {
-                try await db.query("""
-                    INSERT INTO jobs (sweep, aux_weight, seed, status, attempt, checkpoint_iteration)
-                    VALUES (\(name), \(weight), \(Int64(seed)), 'pending', 0, 0) ON CONFLICT (sweep, aux_weight, seed) DO NOTHING
-                    """, logger: logger)
-            }
+            // Only the jobs not there yet: a job a worker is updating is not waited for.
+            try await db.query("""
+                INSERT INTO jobs (sweep, aux_weight, seed, status, attempt, checkpoint_iteration)
+                SELECT \(name), k.w, k.s, 'pending', 0, 0 FROM unnest(\(keys.map(\.auxWeight))::float8[], \(keys.map { Int64($0.seed) })::int8[]) AS k(w, s)
+                WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.sweep = \(name) AND j.aux_weight = k.w AND j.seed = k.s)
+                ON CONFLICT (sweep, aux_weight, seed) DO NOTHING
+                """, logger: logger)
         }
     }
 
     // MARK: Claiming
 
     public func claim(sweep: String, worker: JobWorker) throws -> JobRecord? {
-        let stale = staleAfter
-        return try transaction { db, logger in
+        try transaction { db, logger in
             let rows = try await db.query("""
                 UPDATE jobs SET status = 'running', attempt = attempt + 1, worker = \(worker.name), host = \(worker.host),
-                  pid = \(Int64(worker.pid)), heartbeat = now(), started = COALESCE(started, now()), error = NULL
+                  pid = \(Int64(worker.pid)), heartbeat = now(), started = COALESCE(started, now()), error = NULL,
+                  grace = \(worker.grace)
                 WHERE id = (
                   SELECT id FROM jobs WHERE sweep = \(sweep)
                     AND (status IN ('pending', 'interrupted')
-                         OR (status = 'running' AND (heartbeat IS NULL OR heartbeat < now() - make_interval(secs => \(stale)))))
+                         OR (status = 'running' AND (heartbeat IS NULL
+                             OR heartbeat < now() - make_interval(secs => COALESCE(grace, \(JobWorker.defaultGrace))))))
                   ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING \(unescaped: PostgresSchema.jobColumns)
                 """, logger: logger)
@@ -177,8 +209,25 @@ public final class PostgresStore: ResultsStore {
 
     // MARK: Progress
 
-    public func record(job id: Int64, _ progress: JobProgress) throws {
+    /// Refuses a write under `claim` unless the job is still running under it; stamps the heartbeat
+    /// with the database's clock. First in every fenced transaction, so a lost claim writes nothing.
+    private static func renew(_ claim: JobClaim, _ db: PostgresConnection, _ logger: Logger) async throws {
+        var renewed = false
+        for try await _ in try await db.query("""
+            UPDATE jobs SET heartbeat = now() WHERE id = \(claim.job) AND attempt = \(claim.attempt) AND status = 'running'
+            RETURNING id
+            """, logger: logger) { renewed = true }
+        guard renewed else { throw StoreError.claimLost(claim) }
+    }
+
+    public func heartbeat(_ claim: JobClaim) throws {
+        try transaction { db, logger in try await Self.renew(claim, db, logger) }
+    }
+
+    public func record(_ claim: JobClaim, _ progress: JobProgress) throws {
+        let id = claim.job
         try transaction { db, logger in
+            try await Self.renew(claim, db, logger)
             if !progress.steps.isEmpty {
                 let s = progress.steps
                 try await db.query("""
@@ -198,11 +247,11 @@ public final class PostgresStore: ResultsStore {
                       class_iou = EXCLUDED.class_iou
                     """, logger: logger)
             }
+            guard progress.checkpointIteration != nil || progress.status != nil else { return }
             let checkpoint = progress.checkpointIteration.map(Int32.init)
             let status = progress.status?.rawValue
             try await db.query("""
-                UPDATE jobs SET heartbeat = now(),
-                  checkpoint_iteration = COALESCE(\(checkpoint)::int4, checkpoint_iteration),
+                UPDATE jobs SET checkpoint_iteration = COALESCE(\(checkpoint)::int4, checkpoint_iteration),
                   status = COALESCE(\(status)::text, status),
                   error = CASE WHEN \(status)::text IS NULL THEN error ELSE \(progress.error)::text END,
                   finished = CASE WHEN \(status)::text IN ('done', 'failed') THEN now() ELSE finished END
@@ -211,9 +260,10 @@ public final class PostgresStore: ResultsStore {
         }
     }
 
-    public func rewind(job id: Int64, to iteration: Int) throws {
-        let at = Int32(iteration)
+    public func rewind(_ claim: JobClaim, to iteration: Int) throws {
+        let (id, at) = (claim.job, Int32(iteration))
         try transaction { db, logger in
+            try await Self.renew(claim, db, logger)
             try await db.query("DELETE FROM steps WHERE job = \(id) AND iteration >= \(at)", logger: logger)
             try await db.query("DELETE FROM evals WHERE job = \(id) AND iteration > \(at)", logger: logger)
             try await db.query("UPDATE jobs SET checkpoint_iteration = \(at) WHERE id = \(id)", logger: logger)
@@ -310,6 +360,46 @@ public final class PostgresStore: ResultsStore {
             return ReportData(jobs: jobs, evaluations: evaluations)
         }
         return (data.jobs, data.evaluations)
+    }
+
+    public func restore(_ archive: SweepArchive) throws {
+        let archive = archive.forRestore, location = location
+        try transaction { db, logger in
+            let sweep = archive.sweep
+            var inserted = false
+            for try await _ in try await db.query("""
+                INSERT INTO sweeps (name, spec, spec_hash, created) VALUES (\(sweep.name), \(sweep.spec), \(sweep.specHash), \(sweep.created))
+                ON CONFLICT (name) DO NOTHING RETURNING name
+                """, logger: logger) { inserted = true }
+            guard inserted else { throw StoreError.sweepExists(name: sweep.name, location: location) }
+            for entry in archive.jobs {
+                let j = entry.job
+                var id: Int64?
+                for try await (value) in try await db.query("""
+                    INSERT INTO jobs (sweep, aux_weight, seed, status, attempt, worker, host, pid, heartbeat, started, finished, error,
+                      checkpoint_iteration, grace)
+                    VALUES (\(j.sweep), \(j.auxWeight), \(j.seed), \(j.status.rawValue), \(j.attempt), \(j.worker), \(j.host), \(j.pid),
+                      \(j.heartbeat), \(j.started), \(j.finished), \(j.error), \(j.checkpointIteration), \(j.grace))
+                    RETURNING id
+                    """, logger: logger).decode(Int64.self) { id = value }
+                guard let id else { preconditionFailure("an inserted job has an id") }
+                let s = entry.steps, e = entry.evaluations
+                if !s.isEmpty {
+                    try await db.query("""
+                        INSERT INTO steps (job, iteration, lr, main_loss, aux_loss, total_loss)
+                        SELECT \(id), * FROM unnest(\(s.map { Int32($0.iteration) })::int4[], \(s.map(\.lr))::float8[],
+                          \(s.map(\.mainLoss))::float8[], \(s.map(\.auxLoss))::float8[], \(s.map(\.totalLoss))::float8[])
+                        """, logger: logger)
+                }
+                if !e.isEmpty {
+                    try await db.query("""
+                        INSERT INTO evals (job, iteration, miou, pixel_acc, class_iou)
+                        SELECT \(id), * FROM unnest(\(e.map { Int32($0.iteration) })::int4[], \(e.map(\.miou))::float8[],
+                          \(e.map(\.pixelAcc))::float8[], \(e.map(\.classIoU))::text[])
+                        """, logger: logger)
+                }
+            }
+        }
     }
 
     private struct ReportData: Sendable {

@@ -14,9 +14,6 @@ public final class SQLiteStore: ResultsStore {
     public let id: String
     let pool: DatabasePool
 
-    /// A job is stale when its process is gone (same host) or its heartbeat is older than this.
-    public static let staleAfter: TimeInterval = 60
-
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws {
         self.path = path
@@ -47,7 +44,7 @@ public final class SQLiteStore: ResultsStore {
     static func migrate(_ pool: DatabasePool) throws {
         try retrying(when: { error in
             error.resultCode == .SQLITE_BUSY
-                || (error.resultCode == .SQLITE_ERROR && (error.message ?? "").contains("already exists"))
+                || (error.resultCode == .SQLITE_ERROR && ["already exists", "duplicate column"].contains { (error.message ?? "").contains($0) })
         }) { try Schema.migrator.migrate(pool) }
     }
 
@@ -119,7 +116,8 @@ public final class SQLiteStore: ResultsStore {
     // MARK: Claiming
 
     /// Claims the next job of `sweep` that needs running: pending or interrupted, or running in a
-    /// process that is gone. Returns nil when none is left to claim.
+    /// process that is gone (on this machine) or whose heartbeat is older than its grace. Returns nil
+    /// when none is left to claim.
     public func claim(sweep: String, worker: JobWorker) throws -> JobRecord? {
         try write { db in
             let candidates = try JobRecord
@@ -137,57 +135,92 @@ public final class SQLiteStore: ResultsStore {
             job.heartbeat = now
             job.started = job.started ?? now
             job.error = nil
+            job.grace = worker.grace
             try job.update(db)
             return job
         }
     }
 
-    /// A running job whose process no longer runs (on this host) or that stopped beating.
+    /// A running job whose process no longer runs (on this machine: same host name and boot) or
+    /// whose heartbeat is older than the grace its claimer promised.
     static func isStale(_ job: JobRecord, now: Date = Date()) -> Bool {
-        if job.host == ProcessInfo.processInfo.hostName, let pid = job.pid {
+        if job.host == JobWorker.thisMachine, let pid = job.pid {
             if pid == Int64(getpid()) { return false }
             if kill(pid_t(pid), 0) != 0 && errno == ESRCH { return true }
         }
         guard let beat = job.heartbeat else { return true }
-        return now.timeIntervalSince(beat) > staleAfter
+        return now.timeIntervalSince(beat) > job.effectiveGrace
     }
 
     // MARK: Progress
 
-    /// Steps and evaluations of a job, written in one transaction with a heartbeat. With
+    /// Refuses a write under `claim` unless the job is still running under it; stamps the heartbeat.
+    /// Called first in every fenced transaction, so a lost claim writes nothing.
+    private static func renew(_ claim: JobClaim, _ db: Database) throws {
+        try db.execute(sql: "UPDATE jobs SET heartbeat = ? WHERE id = ? AND attempt = ? AND status = 'running'",
+                       arguments: [Date(), claim.job, claim.attempt])
+        guard db.changesCount == 1 else { throw StoreError.claimLost(claim) }
+    }
+
+    public func heartbeat(_ claim: JobClaim) throws {
+        try write { db in try Self.renew(claim, db) }
+    }
+
+    /// Steps and evaluations of a claimed job, written in one transaction with a heartbeat. With
     /// `status`, the job ends in the same transaction (done, failed or interrupted).
-    public func record(job id: Int64, _ progress: JobProgress) throws {
+    public func record(_ claim: JobClaim, _ progress: JobProgress) throws {
         try write { db in
-            for s in progress.steps {
-                try StepRow(job: id, iteration: s.iteration, lr: Double(s.lr), mainLoss: Double(s.mainLoss),
-                            auxLoss: Double(s.auxLoss), totalLoss: Double(s.totalLoss)).insert(db, onConflict: .replace)
-            }
-            for e in progress.evaluations {
-                try EvalRow(job: id, iteration: e.iteration, miou: e.meanIoU, pixelAcc: e.pixelAccuracy,
-                            classIoU: EvalRow.classIoUText(e.classIoU)).insert(db, onConflict: .replace)
-            }
-            var assignments = [Column("heartbeat").set(to: Date())]
-            if let checkpointIteration = progress.checkpointIteration {
-                assignments.append(Column("checkpoint_iteration").set(to: checkpointIteration))
-            }
-            if let status = progress.status {
-                assignments.append(Column("status").set(to: status.rawValue))
-                assignments.append(Column("error").set(to: progress.error))
-                if status == .done || status == .failed { assignments.append(Column("finished").set(to: Date())) }
-            }
-            try JobRecord.filter(key: id).updateAll(db, assignments)
+            try Self.renew(claim, db)
+            try Self.apply(progress, job: claim.job, db)
         }
     }
 
-    /// Sets a job back to `iteration`, where it resumes (0: from scratch): removes its step rows from
-    /// that iteration on and its evaluations after it (the job replays them, so they are replaced,
-    /// never duplicated) and records `iteration` as its checkpoint's.
-    public func rewind(job id: Int64, to iteration: Int) throws {
+    /// Sets a claimed job back to `iteration`, where it resumes (0: from scratch): removes its step
+    /// rows from that iteration on and its evaluations after it (the job replays them, so they are
+    /// replaced, never duplicated) and records `iteration` as its checkpoint's.
+    public func rewind(_ claim: JobClaim, to iteration: Int) throws {
         try write { db in
-            try StepRow.filter(Column("job") == id && Column("iteration") >= iteration).deleteAll(db)
-            try EvalRow.filter(Column("job") == id && Column("iteration") > iteration).deleteAll(db)
-            try JobRecord.filter(key: id).updateAll(db, Column("checkpoint_iteration").set(to: iteration))
+            try Self.renew(claim, db)
+            try Self.rewind(job: claim.job, to: iteration, db)
         }
+    }
+
+    /// Writes `progress`'s rows and the job's end or checkpoint iteration (the heartbeat is the caller's).
+    static func apply(_ progress: JobProgress, job id: Int64, _ db: Database) throws {
+        for s in progress.steps {
+            try StepRow(job: id, iteration: s.iteration, lr: Double(s.lr), mainLoss: Double(s.mainLoss),
+                        auxLoss: Double(s.auxLoss), totalLoss: Double(s.totalLoss)).insert(db, onConflict: .replace)
+        }
+        for e in progress.evaluations {
+            try EvalRow(job: id, iteration: e.iteration, miou: e.meanIoU, pixelAcc: e.pixelAccuracy,
+                        classIoU: EvalRow.classIoUText(e.classIoU)).insert(db, onConflict: .replace)
+        }
+        var assignments: [ColumnAssignment] = []
+        if let checkpointIteration = progress.checkpointIteration {
+            assignments.append(Column("checkpoint_iteration").set(to: checkpointIteration))
+        }
+        if let status = progress.status {
+            assignments.append(Column("status").set(to: status.rawValue))
+            assignments.append(Column("error").set(to: progress.error))
+            if status == .done || status == .failed { assignments.append(Column("finished").set(to: Date())) }
+        }
+        if !assignments.isEmpty { try JobRecord.filter(key: id).updateAll(db, assignments) }
+    }
+
+    static func rewind(job id: Int64, to iteration: Int, _ db: Database) throws {
+        try StepRow.filter(Column("job") == id && Column("iteration") >= iteration).deleteAll(db)
+        try EvalRow.filter(Column("job") == id && Column("iteration") > iteration).deleteAll(db)
+        try JobRecord.filter(key: id).updateAll(db, Column("checkpoint_iteration").set(to: iteration))
+    }
+
+    /// Writes `progress` under no claim: only for tests that make the states a crash leaves behind.
+    func recordUnfenced(job id: Int64, _ progress: JobProgress) throws {
+        try write { db in try Self.apply(progress, job: id, db) }
+    }
+
+    /// `rewind` under no claim: only for tests that make the states a crash leaves behind.
+    func rewindUnfenced(job id: Int64, to iteration: Int) throws {
+        try write { db in try Self.rewind(job: id, to: iteration, db) }
     }
 
     /// The number of a job's step rows before `iteration`: a checkpoint at `iteration` is consistent

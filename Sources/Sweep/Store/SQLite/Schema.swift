@@ -64,6 +64,10 @@ enum Schema {
             try db.execute(sql: "INSERT INTO store (id, created) VALUES (?, ?)",
                            arguments: [UUID().uuidString.lowercased(), Date()])
         }
+        migrator.registerMigration("v3: claim grace") { db in
+            // The grace period the claiming worker promised: others judge its heartbeat by it.
+            try db.alter(table: "jobs") { t in t.add(column: "grace", .double) }
+        }
         return migrator
     }
 }

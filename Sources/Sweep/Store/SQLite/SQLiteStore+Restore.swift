@@ -1,0 +1,28 @@
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func restore(_ archive: SweepArchive) throws {
+        let archive = archive.forRestore
+        try write { db in
+            guard try SweepRecord.fetchOne(db, key: archive.sweep.name) == nil else {
+                throw StoreError.sweepExists(name: archive.sweep.name, location: location)
+            }
+            try archive.sweep.insert(db)
+            for entry in archive.jobs {
+                var job = entry.job
+                job.id = nil
+                try job.insert(db)
+                guard let id = job.id else { preconditionFailure("an inserted job has an id") }
+                for var step in entry.steps {
+                    step.job = id
+                    try step.insert(db)
+                }
+                for var evaluation in entry.evaluations {
+                    evaluation.job = id
+                    try evaluation.insert(db)
+                }
+            }
+        }
+    }
+}

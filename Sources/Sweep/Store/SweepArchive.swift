@@ -1,0 +1,45 @@
+import Foundation
+
+/// Everything a store holds of one sweep: the sweep, its jobs and all their rows, as plain values, for
+/// copying a sweep from one store to another (`auxsweep db copy`).
+public struct SweepArchive: Sendable, Equatable {
+    /// One job with its rows (the rows' `job` is the source store's id).
+    public struct Job: Sendable, Equatable {
+        public var job: JobRecord
+        public var steps: [StepRow]
+        public var evaluations: [EvalRow]
+    }
+
+    public var sweep: SweepRecord
+    public var jobs: [Job]
+
+    /// Step rows over all jobs.
+    public var stepCount: Int { jobs.reduce(0) { $0 + $1.steps.count } }
+    /// Evaluation rows over all jobs.
+    public var evaluationCount: Int { jobs.reduce(0) { $0 + $1.evaluations.count } }
+
+    /// The archive as another store takes it in: a job that was running is interrupted there (its
+    /// worker goes on writing to the source), and no job keeps a checkpoint iteration unless it is
+    /// done (checkpoint files belong to the store that wrote them, so an unfinished job starts over).
+    var forRestore: SweepArchive {
+        var copy = self
+        for index in copy.jobs.indices {
+            if copy.jobs[index].job.status == .running { copy.jobs[index].job.status = .interrupted }
+            if copy.jobs[index].job.status != .done { copy.jobs[index].job.checkpointIteration = 0 }
+        }
+        return copy
+    }
+}
+
+extension ResultsStore {
+    /// The sweep named `name` with every job and row; throws `StoreError.unknownSweep` when there is none.
+    public func archive(sweep name: String) throws -> SweepArchive {
+        guard let sweep = try sweeps().first(where: { $0.name == name }) else { throw StoreError.unknownSweep(name) }
+        let data = try reportData(sweep: name)
+        let jobs = try data.jobs.map { job -> SweepArchive.Job in
+            let id = job.claim.job
+            return SweepArchive.Job(job: job, steps: try steps(job: id), evaluations: data.evaluations[id] ?? [])
+        }
+        return SweepArchive(sweep: sweep, jobs: jobs)
+    }
+}

@@ -13,11 +13,14 @@ struct CLIRunner {
         return bundleDirectory.appendingPathComponent("auxsweep")
     }()
 
-    /// Runs `auxsweep arguments...` to completion.
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs `auxsweep arguments...` to completion (in `directory`, with `environment` added to the
+    /// test process's own).
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -5,13 +5,15 @@
 #   scripts/services/postgres.sh start DIR   initdb in DIR/data, start on a free port; prints the URL
 #                                            (also written to DIR/url) of database "auxsweep", user
 #                                            "auxsweep", password from DIR/password (scram-sha-256)
-#   scripts/services/postgres.sh stop DIR    stops the server by the PID in DIR/pid, removes DIR
+#   scripts/services/postgres.sh restart DIR stops the server (fast: connections are cut) and starts it
+#                                            again on the same port (the tests' reconnect case)
+#   scripts/services/postgres.sh stop DIR    stops the server by its PID, removes DIR
 #
 # As root the server runs as the "postgres" system user (initdb refuses root).
 set -euo pipefail
 command=${1:-}
 dir=${2:-}
-[[ -n "$command" && -n "$dir" ]] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+[[ -n "$command" && -n "$dir" ]] || { echo "usage: $0 start|restart|stop DIR" >&2; exit 2; }
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [[ -x "$bin/initdb" ]] || { echo "postgres.sh: no PostgreSQL server found (/usr/lib/postgresql/*/bin); run scripts/bootstrap.sh" >&2; exit 1; }
 
@@ -49,15 +51,21 @@ start)
   printf '%s\n' "$url" > "$dir/url"
   echo "$url"
   ;;
+restart)
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -m fast restart >/dev/null
+  head -1 "$dir/data/postmaster.pid" > "$dir/pid"
+  ;;
 stop)
   [[ -f "$dir/pid" ]] || exit 0
   pid=$(cat "$dir/pid")
+  # After a restart the server has a new PID: the one it wrote itself wins.
+  [[ -f "$dir/data/postmaster.pid" ]] && pid=$(head -1 "$dir/data/postmaster.pid")
   kill -INT "$pid" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: $0 start|stop DIR" >&2; exit 2
+  echo "usage: $0 start|restart|stop DIR" >&2; exit 2
   ;;
 esac

@@ -141,6 +141,8 @@ struct ClusterCommandTests {
         #expect(try CLIRunner.run(["report", "--sweep", "small", "--db", slurm]).stdout == reference.report)
         let status = try CLIRunner.run(["status", "small", "--db", slurm])
         #expect(status.stdout.hasSuffix("slurm: 2 array tasks: 0 pending, 0 running, 2 ended (COMPLETED 2)\n"), "\(status.stdout)")
+        let overview = try CLIRunner.run(["status", "--db", slurm])
+        #expect(overview.stdout.hasSuffix("small: slurm: 2 array tasks: 0 pending, 0 running, 2 ended (COMPLETED 2)\n"), "\(overview.stdout)")
     }
 
     @Test("db copy: SQLite to PostgreSQL and back gives the same report; a sweep already in the target, or a missing source, is one line")

@@ -8,8 +8,8 @@ struct Status: ParsableCommand {
         abstract: "Show sweeps and their jobs: done / running / failed / interrupted / pending.",
         discussion: """
             Without SWEEP, one line per sweep; with it, one line per job (attempt, steps recorded, last mIoU, \
-            error) and, when Slurm's tools are here and know the sweep's array ('auxsweep submit'), its \
-            tasks: pending, running, ended, and ended tasks whose jobs are not done.
+            error). When Slurm's tools are here and know a sweep's job array ('auxsweep submit'), lines on \
+            its tasks follow: pending, running, ended, and ended tasks whose jobs are not done.
             """
     )
 
@@ -32,12 +32,15 @@ struct Status: ParsableCommand {
                 for line in SlurmStatus.lines(sweep: sweep, jobs: jobs) { printLine(line) }
             } else {
                 let sweeps = try store.sweeps()
+                var slurm: [String] = []
                 let rows = try sweeps.map { s -> [String] in
                     let jobs = try store.jobSummaries(JobFilter(sweep: s.name))
+                    slurm += SlurmStatus.lines(sweep: s.name, jobs: jobs).map { "\(s.name): \($0)" }
                     let count = { (status: JobStatus) in "\(jobs.filter { $0.job.status == status }.count)" }
                     return [s.name, "\(jobs.count)", count(.done), count(.running), count(.failed), count(.interrupted), count(.pending)]
                 }
                 printLine(TextTable.render(header: ["sweep", "jobs", "done", "running", "failed", "interrupted", "pending"], rows: rows))
+                for line in slurm { printLine(line) }
             }
         }
     }

@@ -10,7 +10,7 @@ import NN
 /// shapes with their centre inside a zone. A pixel covered by several shapes takes the topmost.
 /// No pixel is labelled 255 (ignore): shapes are drawn without anti-aliasing, so every pixel has a
 /// well-defined class.
-public struct ShapesDataset: Sendable {
+public struct ShapesDataset: SegmentationDataset {
     /// Which half of the data: the splits draw from disjoint generator streams.
     public enum Split: UInt64, Sendable { case train = 1, validation = 2 }
 
@@ -58,6 +58,12 @@ public struct ShapesDataset: Sendable {
         let plane = size * size
         for i in 0..<(3 * plane) { image[i] = (image[i] - Self.mean) / Self.std }
     }
+
+    /// Classes of this variant, background included.
+    public var classCount: Int { variant.classCount }
+
+    /// 255; no pixel of the synthetic task carries it.
+    public var ignoreIndex: UInt8 { 255 }
 
     /// A batch of images: [indices.count, 3, size, size] and labels [indices.count * size * size].
     public func batch(_ indices: [Int]) -> (images: Tensor, labels: [UInt8]) {

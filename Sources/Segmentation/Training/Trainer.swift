@@ -1,11 +1,11 @@
 import NN
 
-/// Trains PSPNet-mini on the shapes task with `loss = main + auxWeight * aux`: SGD with momentum and
-/// weight decay, the poly schedule, and evaluations on the validation split.
+/// Trains PSPNet-mini on a segmentation dataset with `loss = main + auxWeight * aux`: SGD with
+/// momentum and weight decay, the poly schedule, and evaluations on the validation split.
 ///
-/// The job seed drives initialisation, batch order and dropout; the data seed (in the config) fixes
-/// the images, so every job of a sweep sees the same data. Same config and seed: bit-identical
-/// losses and metrics.
+/// The job seed drives initialisation, batch order and dropout; the data (by default the synthetic
+/// task the config names, whose data seed fixes the images) is the same for every job of a sweep.
+/// Same config, data and seed: bit-identical losses and metrics.
 public final class Trainer {
     public let config: TrainConfig
     public let auxWeight: Float
@@ -13,9 +13,9 @@ public final class Trainer {
     public let model: PSPNetMini
     let optimizer: SGD
     let schedule: PolyLearningRate
-    let train: ShapesDataset
-    let validation: ShapesDataset
-    let mainLoss = CrossEntropyLoss(), auxLoss = CrossEntropyLoss()
+    let train: any SegmentationDataset
+    let validation: any SegmentationDataset
+    let mainLoss: CrossEntropyLoss, auxLoss: CrossEntropyLoss
     /// The order of training images, reshuffled each epoch; the position in it; its generator.
     var order: [Int] = []
     var cursor = 0
@@ -23,21 +23,33 @@ public final class Trainer {
     /// The next iteration to run.
     public internal(set) var iteration = 0
 
-    public init(config: TrainConfig, auxWeight: Float, seed: UInt64) {
+    /// A trainer on the synthetic task the config names (`config.data`).
+    public convenience init(config: TrainConfig, auxWeight: Float, seed: UInt64) {
+        self.init(config: config, auxWeight: auxWeight, seed: seed,
+                  train: ShapesDataset(seed: config.data.seed, size: config.data.size, split: .train,
+                                       count: config.data.trainImages, variant: config.data.kind),
+                  validation: ShapesDataset(seed: config.data.seed, size: config.data.size, split: .validation,
+                                            count: config.data.valImages, variant: config.data.kind))
+    }
+
+    /// A trainer on the given splits (their classes must be the model's).
+    public init(config: TrainConfig, auxWeight: Float, seed: UInt64, train: any SegmentationDataset,
+                validation: any SegmentationDataset) {
         precondition(auxWeight >= 0 && auxWeight.isFinite, "aux weight must be finite and non-negative")
         precondition(config.train.batch >= 2, "training batch norm needs batches of at least 2 images")
+        precondition(config.model.classes == train.classCount && train.classCount == validation.classCount,
+                     "the model has \(config.model.classes) classes, the data \(train.classCount) (validation \(validation.classCount))")
+        precondition(train.ignoreIndex == validation.ignoreIndex, "both splits ignore the same label")
         self.config = config
         self.auxWeight = auxWeight
         self.seed = seed
         model = PSPNetMini(config: config.model, seed: seed)
         optimizer = SGD(parameters: model.parameters, momentum: config.train.momentum, weightDecay: config.train.weightDecay)
         schedule = PolyLearningRate(base: config.train.baseLR, maxIterations: config.train.iterations, power: config.train.polyPower)
-        precondition(config.model.classes == config.data.kind.classCount,
-                     "the model has \(config.model.classes) classes, the \(config.data.kind.rawValue) task \(config.data.kind.classCount)")
-        train = ShapesDataset(seed: config.data.seed, size: config.data.size, split: .train, count: config.data.trainImages,
-                              variant: config.data.kind)
-        validation = ShapesDataset(seed: config.data.seed, size: config.data.size, split: .validation, count: config.data.valImages,
-                                   variant: config.data.kind)
+        self.train = train
+        self.validation = validation
+        mainLoss = CrossEntropyLoss(ignoreIndex: train.ignoreIndex)
+        auxLoss = CrossEntropyLoss(ignoreIndex: train.ignoreIndex)
         orderGenerator = SeededGenerator(seed: seed, stream: 3)
     }
 
@@ -79,7 +91,7 @@ public final class Trainer {
         let batch = config.train.batch
         model.isTraining = false
         defer { model.isTraining = true }
-        var accumulator = IoUAccumulator(classes: config.model.classes)
+        var accumulator = IoUAccumulator(classes: config.model.classes, ignoreIndex: validation.ignoreIndex)
         var start = 0
         while start < validation.count {
             let indices = Array(start..<min(start + batch, validation.count))

@@ -21,7 +21,8 @@ trap "exit 143" TERM
 AUXSWEEP_TEST_POSTGRES=$(scripts/services/postgres.sh start "$services/postgres")
 export AUXSWEEP_TEST_POSTGRES
 if [[ $(id -u) -eq 0 ]]; then
-  export "$(scripts/services/slurm.sh start "$services/slurm" 4)"
+  slurm_conf=$(scripts/services/slurm.sh start "$services/slurm" 4)
+  export "$slurm_conf"
 else
   echo "test.sh: not root, so no Slurm cluster: the Slurm tests will fail (run make test as root)" >&2
 fi

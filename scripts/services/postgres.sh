@@ -60,6 +60,8 @@ stop)
   pid=$(cat "$dir/pid")
   # After a restart the server has a new PID: the one it wrote itself wins.
   [[ -f "$dir/data/postmaster.pid" ]] && pid=$(head -1 "$dir/data/postmaster.pid")
+  # A PID left by a server that is gone may belong to another process by now: only a postgres is stopped.
+  if [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" != postgres ]]; then rm -rf "$dir"; exit 0; fi
   kill -INT "$pid" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true

@@ -25,10 +25,11 @@ free_port() {
   done
 }
 
-stop_pid() {  # stop_pid FILE: SIGTERM, wait up to 10 s, then SIGKILL
+stop_pid() {  # stop_pid FILE NAME: SIGTERM, wait up to 10 s, then SIGKILL; only if the PID is still NAME's
   [[ -f "$1" ]] || return 0
   local pid
   pid=$(cat "$1")
+  [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == "$2" ]] || return 0
   kill -TERM "$pid" 2>/dev/null || return 0
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
@@ -111,9 +112,9 @@ stop)
       sleep 0.1
     done
   fi
-  stop_pid "$dir/run/slurmd.pid"
-  stop_pid "$dir/run/slurmctld.pid"
-  stop_pid "$dir/run/munged.pid"
+  stop_pid "$dir/run/slurmd.pid" slurmd
+  stop_pid "$dir/run/slurmctld.pid" slurmctld
+  stop_pid "$dir/run/munged.pid" munged
   rm -rf "$dir"
   ;;
 *)

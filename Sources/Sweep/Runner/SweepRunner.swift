@@ -7,14 +7,17 @@ import Segmentation
 /// that any job can be resumed bit for bit after a crash. `auxsweep run` (a local pool) and `auxsweep
 /// work` (one worker of many, e.g. a Slurm array task) both run their jobs here.
 ///
-/// Every write of a job names the claim its worker holds (`JobClaim`); a heartbeat timer keeps the
-/// claims live, also during evaluations. A worker whose claim was taken over (its heartbeat went
-/// stale, and another worker claimed the job) stops that job without writing, and goes on claiming.
+/// Every write of a job's rows names the claim its worker holds (`JobClaim`); a heartbeat timer keeps
+/// the claims live, also during evaluations. A worker whose claim was taken over (its heartbeat went
+/// stale, and another worker claimed the job) writes no more rows and stops that job at its next
+/// write or step, and goes on claiming. (Its checkpoint file is not fenced: between its last write
+/// and that point it may still replace the job's file, with the same bytes the new owner would write
+/// there, since training is deterministic; `prepare` checks any file against the rows.)
 ///
 /// A job resumes from its checkpoint file only when the database vouches for the file: its identity
-/// (store id, sweep, spec hash, job, weight, seed, core version) is the job's, its iteration is the
-/// one the job's row records (or the next checkpoint's, for a kill between writing the file and
-/// recording it), and the job's step rows before it are all there. Any other file is moved aside with
+/// (store id, sweep, spec hash, job, weight, seed, core version) is the job's, its iteration is not
+/// before the one the job's row records (it is ahead after a kill between writing the file and
+/// recording it), and the job's step rows before it are all there (rows are written before files). Any other file is moved aside with
 /// one line of progress, and the job starts from 0.
 public final class SweepRunner: Sendable {
     /// Makes the job for a (config, aux weight, seed): a `Trainer`, or in tests a job that fails on cue.
@@ -125,14 +128,6 @@ public final class SweepRunner: Sendable {
                            auxWeight: job.auxWeight, seed: job.seed)
     }
 
-    /// The iteration of the checkpoint that follows one at `iteration`: the next multiple of
-    /// `checkpoint_every`, or the last iteration (the final checkpoint).
-    func nextCheckpointIteration(after iteration: Int) -> Int {
-        let last = spec.config.train.iterations
-        guard spec.checkpointEvery > 0 else { return last }
-        return min(last, (iteration / spec.checkpointEvery + 1) * spec.checkpointEvery)
-    }
-
     /// The job's training state: resumed from its checkpoint when the database vouches for the file,
     /// else fresh (a file it does not vouch for is moved aside and reported).
     func prepare(_ job: JobRecord, id: Int64, key: JobKey, worker: Int) throws -> any TrainingJob {
@@ -159,11 +154,12 @@ public final class SweepRunner: Sendable {
         if let mismatch = identity(of: job, id: id).mismatch(in: file.metadata) {
             return setAside(path, reason: mismatch, job: key, worker: worker)
         }
+        // The file may run ahead of the recorded iteration (killed between writing the file and
+        // recording it, at a periodic checkpoint or at a stop's), never behind it; its rows decide.
         let recorded = job.checkpointIteration
-        guard let iteration = file.metadata["iteration"].flatMap({ Int($0) }),
-              iteration == recorded || iteration == nextCheckpointIteration(after: recorded) else {
-            return setAside(path, reason: "its iteration \(file.metadata["iteration"] ?? "?") is not the job's "
-                            + "recorded checkpoint (\(recorded)) or the next one", job: key, worker: worker)
+        guard let iteration = file.metadata["iteration"].flatMap({ Int($0) }), iteration >= recorded else {
+            return setAside(path, reason: "its iteration \(file.metadata["iteration"] ?? "?") is before the job's "
+                            + "recorded checkpoint (\(recorded))", job: key, worker: worker)
         }
         let rows = try store.stepCount(job: id, before: iteration)
         guard rows == iteration else {

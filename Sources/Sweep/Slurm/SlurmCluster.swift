@@ -70,11 +70,15 @@ public struct SlurmCluster: Sendable {
         return id
     }
 
-    /// The array tasks named `name` that Slurm still knows: from accounting (`sacct`) when the cluster
+    /// The array tasks named `name` submitted since `since`: from accounting (`sacct`) when the cluster
     /// keeps it, else from the controller's memory (`squeue --states=all`: recently ended tasks too).
-    public func tasks(named name: String) throws -> [SlurmTask] {
-        if let accounted = try? run("sacct", ["--noheader", "--parsable2", "--allocations", "--name=\(name)",
-                                              "--format=JobID,State"]) {
+    /// One entry per task, pending ones too.
+    public func tasks(named name: String, since: Date) throws -> [SlurmTask] {
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_US_POSIX")
+        format.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
+        if let accounted = try? run("sacct", ["--noheader", "--parsable2", "--allocations", "--array", "--name=\(name)",
+                                              "--starttime=\(format.string(from: since))", "--format=JobID,State"]) {
             return Self.parse(accounted, separator: "|")
         }
         let queued = try run("squeue", ["--noheader", "--array", "--states=all", "--name=\(name)", "--format=%i|%T"])

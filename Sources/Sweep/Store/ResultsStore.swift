@@ -74,7 +74,7 @@ public struct JobWorker: Sendable {
         self.grace = grace
     }
 
-    /// How often a worker promising `grace` beats: a quarter of it, at most every 10 s.
+    /// How often a worker promising `grace` beats: every quarter of it, and at least every 10 s.
     public static func heartbeatInterval(grace: TimeInterval) -> TimeInterval { min(grace / 4, 10) }
 
     /// This machine as `host` records it: `<host name>/<first 8 characters of the boot id>`.

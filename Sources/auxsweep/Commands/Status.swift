@@ -29,13 +29,15 @@ struct Status: ParsableCommand {
                      NumberText.fixed(j.miou), j.job.error ?? ""]
                 }
                 printLine(TextTable.render(header: ["aux_weight", "seed", "status", "attempt", "steps", "miou", "error"], rows: rows))
-                for line in SlurmStatus.lines(sweep: sweep, jobs: jobs) { printLine(line) }
+                if let record = try store.sweeps().first(where: { $0.name == sweep }) {
+                    for line in SlurmStatus.lines(sweep: record, jobs: jobs) { printLine(line) }
+                }
             } else {
                 let sweeps = try store.sweeps()
                 var slurm: [String] = []
                 let rows = try sweeps.map { s -> [String] in
                     let jobs = try store.jobSummaries(JobFilter(sweep: s.name))
-                    slurm += SlurmStatus.lines(sweep: s.name, jobs: jobs).map { "\(s.name): \($0)" }
+                    slurm += SlurmStatus.lines(sweep: s, jobs: jobs).map { "\(s.name): \($0)" }
                     let count = { (status: JobStatus) in "\(jobs.filter { $0.job.status == status }.count)" }
                     return [s.name, "\(jobs.count)", count(.done), count(.running), count(.failed), count(.interrupted), count(.pending)]
                 }

@@ -56,8 +56,13 @@ struct Submit: ParsableCommand {
         if let time, time.wholeMatch(of: /(\d+-)?\d+(:\d{1,2}){0,2}/) == nil {
             throw ValidationError("--time must be a Slurm time such as 30, 02:00:00 or 1-12:00:00, got '\(time)'")
         }
-        for argument in sbatchArguments where !argument.hasPrefix("-") || argument.contains("\n") {
+        for argument in sbatchArguments where !argument.hasPrefix("-") || argument.contains(where: \.isNewline) {
             throw ValidationError("--sbatch-arg takes one sbatch option such as --mem=4G, got '\(argument)'")
+        }
+        for (option, value) in [("--partition", partition), ("--account", account)] {
+            if let value, value.isEmpty || value.contains(where: { $0.isWhitespace || "'\"".contains($0) }) {
+                throw ValidationError("\(option) takes a Slurm name without spaces or quotes, got '\(value)'")
+            }
         }
     }
 
@@ -73,6 +78,11 @@ struct Submit: ParsableCommand {
             }
             let checkpoints = try worker.checkpointDirectory(for: address).standardizedFileURL.path
             let folder = URL(fileURLWithPath: "results/slurm").appendingPathComponent(spec.name).standardizedFileURL
+            // An #SBATCH line ends at whitespace: the tasks' log folder cannot hold any.
+            guard !folder.path.contains(where: \.isWhitespace) else {
+                throw InputError(file: folder.path, field: "--output", problem: "the tasks' log folder has whitespace in its path, "
+                                 + "which an #SBATCH line cannot hold; submit from a folder without")
+            }
             let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
                 ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
             let scripts = { (workers: Int, maxArraySize: Int) in

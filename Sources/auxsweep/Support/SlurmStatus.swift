@@ -5,9 +5,10 @@ import Sweep
 /// know of any: tasks pending, running and ended, and running jobs whose task has ended (their
 /// heartbeats stop; another worker takes them over after their grace).
 enum SlurmStatus {
-    static func lines(sweep: String, jobs: [JobSummary]) -> [String] {
+    static func lines(sweep: SweepRecord, jobs: [JobSummary]) -> [String] {
         guard let cluster = try? SlurmCluster(),
-              let tasks = try? cluster.tasks(named: SlurmBatchScript.jobName(sweep: sweep)), !tasks.isEmpty else { return [] }
+              let tasks = try? cluster.tasks(named: SlurmBatchScript.jobName(sweep: sweep.name), since: sweep.created),
+              !tasks.isEmpty else { return [] }
         let ended = tasks.filter(\.hasEnded)
         let endedStates = Dictionary(grouping: ended, by: \.state).map { "\($0.key) \($0.value.count)" }.sorted()
         var lines = ["slurm: \(tasks.count) array task\(tasks.count == 1 ? "" : "s"): \(tasks.filter(\.isPending).count) pending, "

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import _ConnectionPoolModule
 import NIOPosix
 import NIOSSL
 import PostgresNIO
@@ -113,13 +114,17 @@ public final class PostgresStore: ResultsStore {
         return "\(error)"
     }
 
-    /// How long a call keeps retrying while the server cannot be reached (a restart, a failover).
+    /// How long a call keeps retrying while the server cannot be reached (a restart, a failover); a
+    /// single attempt can wait up to a minute for a connection (the pool's circuit breaker).
     static let reconnectWindow: TimeInterval = 120
 
     /// Runs `body` in one transaction on a pooled connection and waits for it. A transaction that
     /// fails because the connection was lost (the server restarting, say) or was a deadlock's victim
     /// runs again, with growing pauses, for up to `reconnectWindow`: every transaction here can run
-    /// twice (rows are upserts, writes are fenced by their claim).
+    /// twice without harm to the rows (they are upserts, and writes are fenced by their claim). What
+    /// a replay after a commit whose reply was lost can do: a claim takes a second job (the first is
+    /// taken over after its grace), a job's final write reports its claim lost, a copy reports its
+    /// sweep already there.
     private func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) throws -> T {
         let (client, logger) = (client, logger)
         let deadline = Date().addingTimeInterval(Self.reconnectWindow)
@@ -150,6 +155,7 @@ public final class PostgresStore: ResultsStore {
     /// (40P01, 40001).
     static func isTransient(_ error: any Error) -> Bool {
         if error is NIOConnectionError || error is ChannelError || error is IOError { return true }
+        if let pool = error as? ConnectionPoolError { return pool == .connectionCreationCircuitBreakerTripped }
         guard let psql = error as? PSQLError else { return false }
         if [.serverClosedConnection, .connectionError, .uncleanShutdown, .clientClosedConnection].contains(psql.code) { return true }
         if let state = psql.serverInfo?[.sqlState] {

@@ -9,7 +9,7 @@ struct WorkerOptions: ParsableArguments {
     var checkpoints: String?
 
     @Option(help: ArgumentHelp("Seconds without a heartbeat after which another worker may take over a job this process "
-                               + "runs (it beats every grace/4 s, and at least every 10 s; default \(Int(JobWorker.defaultGrace))).",
+                               + "runs (it beats every grace/4 s, and at least every 10 s).",
                                valueName: "seconds"))
     var grace: Double = JobWorker.defaultGrace
 

@@ -141,7 +141,10 @@ struct SweepRunnerTests {
         // The job (w = 0.5, seed 1) throws the trainer's non-finite-loss error at iteration 17.
         try Self.run(spec, store: store, workers: workers, makeJob: { config, weight, seed in
             let trainer = Trainer(config: config, auxWeight: weight, seed: seed)
-            return weight == 0.5 && seed == 1 ? FailingJob(trainer, failingAt: 17) : trainer
+            guard weight == 0.5 && seed == 1 else { return trainer }
+            return HookedJob(trainer) { iteration in
+                if iteration == 17 { throw TrainingError.nonFiniteLoss(iteration: 17, loss: .nan) }
+            }
         })
         let jobs = try store.jobSummaries(JobFilter(sweep: "tiny"))
         let failed = try #require(jobs.first { $0.job.auxWeight == 0.5 && $0.job.seed == 1 })
@@ -169,7 +172,9 @@ extension SweepRunnerTests {
         let store = try SQLiteStore(path: try Self.temporaryDatabase().path)
         let barrier = Barrier(count: workers)
         try Self.run(spec, store: store, workers: workers, makeJob: { config, weight, seed in
-            BarrierJob(Trainer(config: config, auxWeight: weight, seed: seed), barrier: barrier)
+            HookedJob(Trainer(config: config, auxWeight: weight, seed: seed)) { iteration in
+                if iteration == 0 { barrier.arrive() }
+            }
         })
         // Every job waited in its first step until all were there: each had a thread of its own.
         #expect(barrier.allArrived)
@@ -198,43 +203,22 @@ final class Barrier: @unchecked Sendable {
     var allArrived: Bool { condition.withLock { arrived >= count } }
 }
 
-/// A real trainer whose first step waits at a barrier.
-final class BarrierJob: TrainingJob {
+/// A real trainer with a hook before each step, given the iteration about to run: it can throw (a
+/// job that fails on cue, without depending on any numerics) or wait (a barrier).
+final class HookedJob: TrainingJob {
     let trainer: Trainer
-    let barrier: Barrier
+    let beforeStep: (Int) throws -> Void
 
-    init(_ trainer: Trainer, barrier: Barrier) {
+    init(_ trainer: Trainer, beforeStep: @escaping (Int) throws -> Void) {
         self.trainer = trainer
-        self.barrier = barrier
+        self.beforeStep = beforeStep
     }
 
     var iteration: Int { trainer.iteration }
     var isFinished: Bool { trainer.isFinished }
     var evaluationDue: Bool { trainer.evaluationDue }
     func step() throws -> StepRecord {
-        if trainer.iteration == 0 { barrier.arrive() }
-        return try trainer.step()
-    }
-    func evaluate() -> EvaluationRecord { trainer.evaluate() }
-    func saveCheckpoint(to path: String, metadata: [String: String]) throws { try trainer.saveCheckpoint(to: path, metadata: metadata) }
-    func restoreCheckpoint(from file: SafeTensors.File, path: String) throws { try trainer.restoreCheckpoint(from: file, path: path) }
-}
-
-/// A real trainer that throws the trainer's non-finite-loss error when it reaches a chosen iteration.
-final class FailingJob: TrainingJob {
-    let trainer: Trainer
-    let failingAt: Int
-
-    init(_ trainer: Trainer, failingAt: Int) {
-        self.trainer = trainer
-        self.failingAt = failingAt
-    }
-
-    var iteration: Int { trainer.iteration }
-    var isFinished: Bool { trainer.isFinished }
-    var evaluationDue: Bool { trainer.evaluationDue }
-    func step() throws -> StepRecord {
-        if trainer.iteration == failingAt { throw TrainingError.nonFiniteLoss(iteration: failingAt, loss: .nan) }
+        try beforeStep(trainer.iteration)
         return try trainer.step()
     }
     func evaluate() -> EvaluationRecord { trainer.evaluate() }

@@ -1,4 +1,5 @@
 import Foundation
+import Segmentation
 
 /// A sweep as stored: its name, the spec file's text, the hash of what identifies its results.
 public struct SweepRecord: Codable, Sendable, Equatable {
@@ -13,6 +14,9 @@ public struct SweepRecord: Codable, Sendable, Equatable {
 /// The states of a job.
 public enum JobStatus: String, Codable, Sendable, CaseIterable {
     case pending, running, done, failed, interrupted
+
+    /// Done or failed: no worker claims the job again.
+    public var hasEnded: Bool { self == .done || self == .failed }
 }
 
 /// One job: a (sweep, aux weight, seed) and where its run stands.
@@ -113,7 +117,21 @@ public struct EvalRow: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case job, iteration, miou, pixelAcc = "pixel_acc", classIoU = "class_iou" }
 }
 
+extension StepRow {
+    /// A step's row as every store keeps it (losses and rate widened to Double).
+    init(job: Int64, _ step: StepRecord) {
+        self.init(job: job, iteration: step.iteration, lr: Double(step.lr), mainLoss: Double(step.mainLoss),
+                  auxLoss: Double(step.auxLoss), totalLoss: Double(step.totalLoss))
+    }
+}
+
 extension EvalRow {
+    /// An evaluation's row as every store keeps it.
+    init(job: Int64, _ evaluation: EvaluationRecord) {
+        self.init(job: job, iteration: evaluation.iteration, miou: evaluation.meanIoU, pixelAcc: evaluation.pixelAccuracy,
+                  classIoU: Self.classIoUText(evaluation.classIoU))
+    }
+
     /// Per-class IoU as every store keeps it: a JSON array with six decimals, null for a class absent
     /// from both prediction and labels.
     static func classIoUText(_ values: [Double?]) -> String {

@@ -142,6 +142,9 @@ extension ResultsStore {
     /// Every job with its last evaluation.
     public func jobSummaries() throws -> [JobSummary] { try jobSummaries(JobFilter()) }
 
+    /// The sweep named `name`, if the store has it.
+    public func sweep(named name: String) throws -> SweepRecord? { try sweeps().first { $0.name == name } }
+
     /// The ablation report of `sweep`; throws when the sweep has no jobs.
     public func ablationReport(sweep: String, point: AblationReport.Point = .final) throws -> AblationReport {
         let data = try reportData(sweep: sweep)

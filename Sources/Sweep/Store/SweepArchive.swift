@@ -34,7 +34,7 @@ public struct SweepArchive: Sendable, Equatable {
 extension ResultsStore {
     /// The sweep named `name` with every job and row; throws `StoreError.unknownSweep` when there is none.
     public func archive(sweep name: String) throws -> SweepArchive {
-        guard let sweep = try sweeps().first(where: { $0.name == name }) else { throw StoreError.unknownSweep(name) }
+        guard let sweep = try self.sweep(named: name) else { throw StoreError.unknownSweep(name) }
         let data = try reportData(sweep: name)
         let jobs = try data.jobs.map { job -> SweepArchive.Job in
             let id = job.claim.job

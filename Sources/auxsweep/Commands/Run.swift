@@ -62,7 +62,7 @@ struct Run: ParsableCommand {
             }
             let checkpoints = try worker.checkpointDirectory(for: address)
             let summaries = try store.jobSummaries(JobFilter(sweep: spec.name))
-            let open = summaries.filter { ![.done, .failed].contains($0.job.status) }
+            let open = summaries.filter { !$0.job.status.hasEnded }
             let workers = max(1, min(jobs ?? spec.jobs ?? ProcessInfo.processInfo.activeProcessorCount, max(open.count, 1)))
             let display = ProgressDisplay(total: summaries.count, alreadyDone: summaries.filter { $0.job.status == .done }.count,
                                           workers: workers, stepsLeft: open.count * spec.config.train.iterations)

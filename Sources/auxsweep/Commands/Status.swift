@@ -29,7 +29,7 @@ struct Status: ParsableCommand {
                      NumberText.fixed(j.miou), j.job.error ?? ""]
                 }
                 printLine(TextTable.render(header: ["aux_weight", "seed", "status", "attempt", "steps", "miou", "error"], rows: rows))
-                if let record = try store.sweeps().first(where: { $0.name == sweep }) {
+                if let record = try store.sweep(named: sweep) {
                     for line in SlurmStatus.lines(sweep: record, jobs: jobs) { printLine(line) }
                 }
             } else {

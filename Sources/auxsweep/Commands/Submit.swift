@@ -103,7 +103,7 @@ struct Submit: ParsableCommand {
             let maxArraySize = try cluster.maxArraySize()
             let store = try address.open(create: true)
             try store.register(spec, text: text)
-            let open = try store.jobSummaries(JobFilter(sweep: spec.name)).filter { ![.done, .failed].contains($0.job.status) }.count
+            let open = try store.jobSummaries(JobFilter(sweep: spec.name)).filter { !$0.job.status.hasEnded }.count
             guard open > 0 else {
                 printLine("sweep '\(spec.name)': every job is done or failed; nothing submitted ('auxsweep report --sweep \(spec.name)')")
                 return

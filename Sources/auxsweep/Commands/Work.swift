@@ -38,7 +38,7 @@ struct Work: ParsableCommand {
             let address = try database.address()
             let checkpoints = try worker.checkpointDirectory(for: address)
             let store = try address.open(create: false)
-            guard let record = try store.sweeps().first(where: { $0.name == sweep }) else { throw StoreError.unknownSweep(sweep) }
+            guard let record = try store.sweep(named: sweep) else { throw StoreError.unknownSweep(sweep) }
             let spec = try SpecParser.parse(record.spec, file: "\(address) (sweep '\(sweep)')")
             // The stored text must still mean the stored spec (nothing is written here: workers
             // starting together must not queue on the sweep's row).
@@ -46,7 +46,7 @@ struct Work: ParsableCommand {
                 throw StoreError.specChanged(sweep)
             }
             let summaries = try store.jobSummaries(JobFilter(sweep: sweep))
-            let open = summaries.filter { ![.done, .failed].contains($0.job.status) }
+            let open = summaries.filter { !$0.job.status.hasEnded }
             let display = ProgressDisplay(total: summaries.count, alreadyDone: summaries.count - open.count, workers: 1,
                                           stepsLeft: open.count * spec.config.train.iterations)
             let runner = SweepRunner(spec: spec, store: store, checkpointDirectory: checkpoints, workers: 1,

@@ -23,7 +23,7 @@ enum SlurmStatus {
                              + "another worker takes it over \(Int(job.job.effectiveGrace)) s after its last heartbeat")
             }
         }
-        let open = jobs.filter { ![.done, .failed].contains($0.job.status) }.count
+        let open = jobs.filter { !$0.job.status.hasEnded }.count
         if open > 0 && !tasks.contains(where: { $0.isPending || $0.isRunning }) {
             lines.append("slurm: no task is pending or running, but \(open) job\(open == 1 ? " is" : "s are") not done: "
                          + "submit again ('auxsweep submit')")

@@ -234,25 +234,8 @@ public final class PostgresStore: ResultsStore {
         let id = claim.job
         try transaction { db, logger in
             try await Self.renew(claim, db, logger)
-            if !progress.steps.isEmpty {
-                let s = progress.steps
-                try await db.query("""
-                    INSERT INTO steps (job, iteration, lr, main_loss, aux_loss, total_loss)
-                    SELECT \(id), * FROM unnest(\(s.map { Int32($0.iteration) })::int4[], \(s.map { Double($0.lr) })::float8[],
-                      \(s.map { Double($0.mainLoss) })::float8[], \(s.map { Double($0.auxLoss) })::float8[],
-                      \(s.map { Double($0.totalLoss) })::float8[])
-                    ON CONFLICT (job, iteration) DO UPDATE SET lr = EXCLUDED.lr, main_loss = EXCLUDED.main_loss,
-                      aux_loss = EXCLUDED.aux_loss, total_loss = EXCLUDED.total_loss
-                    """, logger: logger)
-            }
-            for e in progress.evaluations {
-                try await db.query("""
-                    INSERT INTO evals (job, iteration, miou, pixel_acc, class_iou)
-                    VALUES (\(id), \(Int32(e.iteration)), \(e.meanIoU), \(e.pixelAccuracy), \(EvalRow.classIoUText(e.classIoU)))
-                    ON CONFLICT (job, iteration) DO UPDATE SET miou = EXCLUDED.miou, pixel_acc = EXCLUDED.pixel_acc,
-                      class_iou = EXCLUDED.class_iou
-                    """, logger: logger)
-            }
+            try await Self.write(steps: progress.steps.map { StepRow(job: id, $0) },
+                                 evaluations: progress.evaluations.map { EvalRow(job: id, $0) }, job: id, db, logger)
             guard progress.checkpointIteration != nil || progress.status != nil else { return }
             let checkpoint = progress.checkpointIteration.map(Int32.init)
             let status = progress.status?.rawValue
@@ -262,6 +245,30 @@ public final class PostgresStore: ResultsStore {
                   error = CASE WHEN \(status)::text IS NULL THEN error ELSE \(progress.error)::text END,
                   finished = CASE WHEN \(status)::text IN ('done', 'failed') THEN now() ELSE finished END
                 WHERE id = \(id)
+                """, logger: logger)
+        }
+    }
+
+    /// Writes step and evaluation rows under job `id` (their own `job` is ignored), one statement each
+    /// over arrays; a row already there (a replayed step) is replaced.
+    private static func write(steps s: [StepRow], evaluations e: [EvalRow], job id: Int64, _ db: PostgresConnection,
+                              _ logger: Logger) async throws {
+        if !s.isEmpty {
+            try await db.query("""
+                INSERT INTO steps (job, iteration, lr, main_loss, aux_loss, total_loss)
+                SELECT \(id), * FROM unnest(\(s.map { Int32($0.iteration) })::int4[], \(s.map(\.lr))::float8[],
+                  \(s.map(\.mainLoss))::float8[], \(s.map(\.auxLoss))::float8[], \(s.map(\.totalLoss))::float8[])
+                ON CONFLICT (job, iteration) DO UPDATE SET lr = EXCLUDED.lr, main_loss = EXCLUDED.main_loss,
+                  aux_loss = EXCLUDED.aux_loss, total_loss = EXCLUDED.total_loss
+                """, logger: logger)
+        }
+        if !e.isEmpty {
+            try await db.query("""
+                INSERT INTO evals (job, iteration, miou, pixel_acc, class_iou)
+                SELECT \(id), * FROM unnest(\(e.map { Int32($0.iteration) })::int4[], \(e.map(\.miou))::float8[],
+                  \(e.map(\.pixelAcc))::float8[], \(e.map(\.classIoU))::text[])
+                ON CONFLICT (job, iteration) DO UPDATE SET miou = EXCLUDED.miou, pixel_acc = EXCLUDED.pixel_acc,
+                  class_iou = EXCLUDED.class_iou
                 """, logger: logger)
         }
     }
@@ -389,21 +396,7 @@ public final class PostgresStore: ResultsStore {
                     RETURNING id
                     """, logger: logger).decode(Int64.self) { id = value }
                 guard let id else { preconditionFailure("an inserted job has an id") }
-                let s = entry.steps, e = entry.evaluations
-                if !s.isEmpty {
-                    try await db.query("""
-                        INSERT INTO steps (job, iteration, lr, main_loss, aux_loss, total_loss)
-                        SELECT \(id), * FROM unnest(\(s.map { Int32($0.iteration) })::int4[], \(s.map(\.lr))::float8[],
-                          \(s.map(\.mainLoss))::float8[], \(s.map(\.auxLoss))::float8[], \(s.map(\.totalLoss))::float8[])
-                        """, logger: logger)
-                }
-                if !e.isEmpty {
-                    try await db.query("""
-                        INSERT INTO evals (job, iteration, miou, pixel_acc, class_iou)
-                        SELECT \(id), * FROM unnest(\(e.map { Int32($0.iteration) })::int4[], \(e.map(\.miou))::float8[],
-                          \(e.map(\.pixelAcc))::float8[], \(e.map(\.classIoU))::text[])
-                        """, logger: logger)
-                }
+                try await Self.write(steps: entry.steps, evaluations: entry.evaluations, job: id, db, logger)
             }
         }
     }

@@ -187,14 +187,8 @@ public final class SQLiteStore: ResultsStore {
 
     /// Writes `progress`'s rows and the job's end or checkpoint iteration (the heartbeat is the caller's).
     static func apply(_ progress: JobProgress, job id: Int64, _ db: Database) throws {
-        for s in progress.steps {
-            try StepRow(job: id, iteration: s.iteration, lr: Double(s.lr), mainLoss: Double(s.mainLoss),
-                        auxLoss: Double(s.auxLoss), totalLoss: Double(s.totalLoss)).insert(db, onConflict: .replace)
-        }
-        for e in progress.evaluations {
-            try EvalRow(job: id, iteration: e.iteration, miou: e.meanIoU, pixelAcc: e.pixelAccuracy,
-                        classIoU: EvalRow.classIoUText(e.classIoU)).insert(db, onConflict: .replace)
-        }
+        for step in progress.steps { try StepRow(job: id, step).insert(db, onConflict: .replace) }
+        for evaluation in progress.evaluations { try EvalRow(job: id, evaluation).insert(db, onConflict: .replace) }
         var assignments: [ColumnAssignment] = []
         if let checkpointIteration = progress.checkpointIteration {
             assignments.append(Column("checkpoint_iteration").set(to: checkpointIteration))
@@ -202,7 +196,7 @@ public final class SQLiteStore: ResultsStore {
         if let status = progress.status {
             assignments.append(Column("status").set(to: status.rawValue))
             assignments.append(Column("error").set(to: progress.error))
-            if status == .done || status == .failed { assignments.append(Column("finished").set(to: Date())) }
+            if status.hasEnded { assignments.append(Column("finished").set(to: Date())) }
         }
         if !assignments.isEmpty { try JobRecord.filter(key: id).updateAll(db, assignments) }
     }

@@ -31,8 +31,14 @@ let package = Package(
             // The executable checks the CPU before running any of it.
             swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]
         ),
-        // PSPNet-mini, synthetic data, metrics, trainer and checkpoints.
-        .target(name: "Segmentation", dependencies: ["NN"]),
+        // PNG and JPEG through Debian's libpng and libjpeg-turbo (their longjmp error handling has to
+        // stay in C; scripts/bootstrap.sh installs libpng-dev and libjpeg62-turbo-dev).
+        .target(
+            name: "CImageCodecs",
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
+        ),
+        // PSPNet-mini, the synthetic and folder data sets, metrics, trainer and checkpoints.
+        .target(name: "Segmentation", dependencies: ["NN", "CImageCodecs"]),
         // Sweep files, the parallel scheduler, the results stores (SQLite through GRDB on the system
         // SQLite; PostgreSQL through PostgresNIO), statistics and reports.
         .target(
@@ -60,8 +66,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Tolerances and golden-file loading shared by the test targets.
-        .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
+        // Tolerances, golden-file loading and folder data sets made from the synthetic task, shared by
+        // the test targets.
+        .target(name: "TestSupport", dependencies: ["NN", "Segmentation"], path: "Tests/TestSupport"),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "NN", "TestSupport"], exclude: ["Fixtures"]),
         // Sweep files, statistics against SciPy, the report's exact output, and the runner and store in
@@ -71,7 +78,7 @@ let package = Package(
         .testTarget(
             name: "SweepTests",
             dependencies: [
-                "Sweep", "Segmentation", "NN",
+                "Sweep", "Segmentation", "NN", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -2,10 +2,11 @@
 # Installs the Debian packages auxsweep builds against, if any are missing:
 # oneDNN (libdnnl-dev) for the numeric core, SQLite (libsqlite3-dev) for the embedded results store,
 # PostgreSQL's server (postgresql) for the tests' throwaway store server, and Slurm with munge
-# (slurm-wlm, munge) for the tests' single-node cluster (both in scripts/services/).
+# (slurm-wlm, munge) for the tests' single-node cluster (both in scripts/services/), libpng and
+# libjpeg-turbo (libpng-dev, libjpeg62-turbo-dev) for folder data sets.
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 set -euo pipefail
-packages=(libdnnl-dev libsqlite3-dev postgresql slurm-wlm munge)
+packages=(libdnnl-dev libsqlite3-dev postgresql slurm-wlm munge libpng-dev libjpeg62-turbo-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -230,8 +230,8 @@ struct SweepCommandTests {
             .write(toFile: s.sweep, atomically: true, encoding: .utf8)
         let result = try CLIRunner.run(["run", s.sweep, "--db", s.db])
         #expect(result.status == 2)
-        #expect(result.stderr == "auxsweep: sweep 'killme' is already in the database with a different spec; give the changed "
-                + "file a new name (e.g. 'killme-v2') so its results are not mixed with the old ones\n")
+        #expect(result.stderr == "auxsweep: sweep 'killme' is already in the database with a different spec (or its data "
+                + "folder's files changed); give the changed file a new name (e.g. 'killme-v2') so its results are not mixed with the old ones\n")
         #expect(try store.jobSummaries().allSatisfy { $0.job.status == .pending && $0.steps == 0 })
     }
 }

@@ -1,17 +1,24 @@
 import NN
 import Segmentation
+import TestSupport
 import Testing
 
 /// The implementations of `SegmentationDataset` the conformance suite runs against.
 enum DatasetUnderTest: String, CaseIterable, CustomTestStringConvertible {
-    case shapes, simpleShapes
+    case shapes, simpleShapes, vocFolder, ade20kFolder
 
     var testDescription: String { rawValue }
 
     func make() -> any SegmentationDataset {
-        switch self {
-        case .shapes: ShapesDataset(seed: 11, size: 32, split: .train, count: 12)
-        case .simpleShapes: ShapesDataset(seed: 11, size: 32, split: .validation, count: 12, variant: .simple)
+        do {
+            switch self {
+            case .shapes: return ShapesDataset(seed: 11, size: 32, split: .train, count: 12)
+            case .simpleShapes: return ShapesDataset(seed: 11, size: 32, split: .validation, count: 12, variant: .simple)
+            case .vocFolder: return try FolderDataset(source: FolderDatasetTests.voc, split: "train", size: 32, role: .training)
+            case .ade20kFolder: return try FolderDataset(source: FolderDatasetTests.ade, split: "training", size: 32, role: .training)
+            }
+        } catch {
+            preconditionFailure("the test folders load: \(error)")
         }
     }
 }

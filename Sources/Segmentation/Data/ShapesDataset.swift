@@ -37,8 +37,10 @@ public struct ShapesDataset: SegmentationDataset {
     public let split: Split
     public let count: Int
     public let variant: Variant
+    /// Whether pixel values are rounded to 8 bits (k / 255) before normalising, as a PNG stores them.
+    public let quantized: Bool
 
-    public init(seed: UInt64, size: Int, split: Split, count: Int, variant: Variant = .full) {
+    public init(seed: UInt64, size: Int, split: Split, count: Int, variant: Variant = .full, quantized: Bool = false) {
         precondition(size >= 16 && size % 8 == 0, "image size must be a multiple of 8, at least 16, got \(size)")
         precondition(count > 0, "a split needs at least one image")
         self.seed = seed
@@ -46,17 +48,48 @@ public struct ShapesDataset: SegmentationDataset {
         self.split = split
         self.count = count
         self.variant = variant
+        self.quantized = quantized
     }
 
     /// Writes image `index` (normalised, [3, size, size]) and its labels ([size, size]) into the
     /// given buffers.
     public func render(_ index: Int, image: UnsafeMutablePointer<Float>, labels: UnsafeMutablePointer<UInt8>) {
+        drawUnnormalised(index, image: image, labels: labels)
+        let plane = size * size
+        if quantized {
+            // The folder data set's normalisation of a byte, to the bit: (k / 255 - mean) / std.
+            for i in 0..<(3 * plane) { image[i] = (Self.byte(image[i]) / 255 - Self.mean) / Self.std }
+        } else {
+            for i in 0..<(3 * plane) { image[i] = (image[i] - Self.mean) / Self.std }
+        }
+    }
+
+    /// Draws image `index` with values in [0, 1] ([3, size, size]) and its labels ([size, size]).
+    private func drawUnnormalised(_ index: Int, image: UnsafeMutablePointer<Float>, labels: UnsafeMutablePointer<UInt8>) {
         precondition(index >= 0 && index < count, "image index \(index) outside 0..<\(count)")
         var g = SeededGenerator(seed: seed, stream: split.rawValue << 40 | UInt64(index))
         let scene = Scene(size: size, variant: variant, generator: &g)
         scene.draw(size: size, image: image, labels: labels, generator: &g)
+    }
+
+    /// The byte an 8-bit file stores for a value in [0, 1], as a float: round(value * 255).
+    public static func byte(_ value: Float) -> Float { (value * 255).rounded() }
+
+    /// Image `index` as 8-bit RGB (row by row) and its labels: what `data export` writes.
+    public func pixels(_ index: Int) -> (image: PixelImage, labels: PixelImage) {
         let plane = size * size
-        for i in 0..<(3 * plane) { image[i] = (image[i] - Self.mean) / Self.std }
+        var floats = [Float](repeating: 0, count: 3 * plane)
+        var labels = [UInt8](repeating: 0, count: plane)
+        floats.withUnsafeMutableBufferPointer { f in
+            labels.withUnsafeMutableBufferPointer { l in
+                guard let fp = f.baseAddress, let lp = l.baseAddress else { return }
+                drawUnnormalised(index, image: fp, labels: lp)
+            }
+        }
+        var rgb = [UInt8](repeating: 0, count: 3 * plane)
+        for p in 0..<plane { for k in 0..<3 { rgb[p * 3 + k] = UInt8(Self.byte(floats[k * plane + p])) } }
+        return (PixelImage(width: size, height: size, channels: 3, pixels: rgb),
+                PixelImage(width: size, height: size, channels: 1, pixels: labels))
     }
 
     /// Classes of this variant, background included.

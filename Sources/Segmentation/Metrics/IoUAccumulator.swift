@@ -38,6 +38,18 @@ public struct IoUAccumulator: Sendable {
         }
     }
 
+    /// Adds predicted classes and their labels, pixel for pixel.
+    public mutating func add(predictions: [UInt8], labels: [UInt8]) {
+        precondition(predictions.count == labels.count, "IoUAccumulator: \(predictions.count) predictions for \(labels.count) labels")
+        for (prediction, label) in zip(predictions, labels) where label != ignoreIndex {
+            let best = Int(prediction)
+            precondition(best < classes, "IoUAccumulator: prediction \(best) outside \(classes) classes")
+            predicted[best] += 1
+            labelled[Int(label)] += 1
+            if best == Int(label) { intersection[best] += 1 }
+        }
+    }
+
     /// IoU per class; nil for a class that appears in neither truth nor prediction.
     public var classIoU: [Double?] {
         (0..<classes).map { c in

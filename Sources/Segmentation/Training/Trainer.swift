@@ -3,8 +3,9 @@ import NN
 /// Trains PSPNet-mini on a segmentation dataset with `loss = main + auxWeight * aux`: SGD with
 /// momentum and weight decay, the poly schedule, and evaluations on the validation split.
 ///
-/// The job seed drives initialisation, batch order and dropout; the data (by default the synthetic
-/// task the config names, whose data seed fixes the images) is the same for every job of a sweep.
+/// The job seed drives initialisation, batch order, dropout and the augmentation of folder data (drawn
+/// per step, so every aux weight of a seed sees the same crops); the data (the synthetic task or the
+/// folder the config names) is the same for every job of a sweep.
 /// Same config, data and seed: bit-identical losses and metrics.
 public final class Trainer {
     public let config: TrainConfig
@@ -23,13 +24,10 @@ public final class Trainer {
     /// The next iteration to run.
     public internal(set) var iteration = 0
 
-    /// A trainer on the synthetic task the config names (`config.data`).
+    /// A trainer on the data the config names (`config.data`; folder data loaded with `TrainingData.load`).
     public convenience init(config: TrainConfig, auxWeight: Float, seed: UInt64) {
-        self.init(config: config, auxWeight: auxWeight, seed: seed,
-                  train: ShapesDataset(seed: config.data.seed, size: config.data.size, split: .train,
-                                       count: config.data.trainImages, variant: config.data.kind),
-                  validation: ShapesDataset(seed: config.data.seed, size: config.data.size, split: .validation,
-                                            count: config.data.valImages, variant: config.data.kind))
+        let data = TrainingData.loaded(config.data)
+        self.init(config: config, auxWeight: auxWeight, seed: seed, train: data.train, validation: data.validation)
     }
 
     /// A trainer on the given splits (their classes must be the model's).
@@ -71,7 +69,9 @@ public final class Trainer {
     /// Runs one SGD step and returns its record; throws when the loss is not finite.
     public func step() throws -> StepRecord {
         let lr = schedule.rate(at: iteration)
-        let (images, labels) = train.batch(nextIndices())
+        // Augmentation draws from the job seed and the step, so every aux weight sees the same crops.
+        var augmentation = SeededGenerator(seed: seed, stream: 4 << 40 | UInt64(iteration))
+        let (images, labels) = train.trainingBatch(nextIndices(), generator: &augmentation)
         model.isTraining = true
         optimizer.zeroGrad()
         let (main, aux) = model.forward(images)
@@ -85,13 +85,22 @@ public final class Trainer {
         return StepRecord(iteration: iteration, lr: lr, mainLoss: mainValue, auxLoss: auxValue, totalLoss: total)
     }
 
-    /// Evaluates the main head on the whole validation split (evaluation mode), in batches of the
-    /// training batch size so the convolutions reuse their plans and buffers.
+    /// Evaluates the main head on the whole validation split (evaluation mode). Images of the
+    /// training size go in batches of the training batch size (the convolutions reuse their plans and
+    /// buffers); others window by window (`slidingWindowPrediction`), scored at their labels' resolution.
     public func evaluate() -> EvaluationRecord {
         let batch = config.train.batch
         model.isTraining = false
         defer { model.isTraining = true }
         var accumulator = IoUAccumulator(classes: config.model.classes, ignoreIndex: validation.ignoreIndex)
+        guard validation.evaluatesWholeBatches else {
+            for index in 0..<validation.count {
+                let sample = validation.evaluationSample(index)
+                accumulator.add(predictions: slidingWindowPrediction(sample), labels: sample.labels.pixels)
+            }
+            return EvaluationRecord(iteration: iteration, meanIoU: accumulator.meanIoU,
+                                    pixelAccuracy: accumulator.pixelAccuracy, classIoU: accumulator.classIoU)
+        }
         var start = 0
         while start < validation.count {
             let indices = Array(start..<min(start + batch, validation.count))

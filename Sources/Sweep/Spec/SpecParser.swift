@@ -11,9 +11,38 @@ public enum SpecParser {
     /// batch x size^2 at most 64 x 128^2: about 2 GiB of activations for one job.
     public static let maxBatchPixels = 64 * 128 * 128
 
-    /// Reads and parses the file at `path`.
+    /// Reads and parses the file at `path` (relative data paths from its folder).
     public static func parse(path: String) throws -> SweepSpec {
-        try parse(read(path: path), file: path)
+        try load(path: path).spec
+    }
+
+    /// Reads and parses the file at `path`, with the text a store keeps for it: the file's text, plus
+    /// a `base_dir` line when it names a data folder by a relative path, so that a worker reading the
+    /// text back from the store (anywhere) finds the same folder.
+    /// Without `fingerprintingData` a folder data set's files are not read (its fingerprint stays
+    /// empty): `data check` lists every problem of a folder rather than the first.
+    public static func load(path: String, fingerprintingData: Bool = true) throws -> (spec: SweepSpec, text: String) {
+        let text = try read(path: path)
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL
+        let spec = try parse(text, file: path, baseDirectory: folder, fingerprintingData: fingerprintingData)
+        guard spec.config.data.folder != nil, !hasBaseDirectory(text), fingerprintingData else { return (spec, text) }
+        // A JSON string is a YAML double-quoted scalar.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let quoted = String(decoding: (try? encoder.encode(folder.path)) ?? Data(), as: UTF8.self)
+        let stored = text + (text.hasSuffix("\n") ? "" : "\n")
+            + "# Added by auxsweep when registering: the folder relative data paths start from.\nbase_dir: \(quoted)\n"
+        // The stored text must mean the same spec (a file ending in a document marker would not).
+        guard let again = try? parse(stored, file: path, baseDirectory: nil), again == spec else {
+            throw SpecError(file: path, field: "base_dir", line: nil,
+                            problem: "cannot be added to this file; add 'base_dir: <folder>' (where data.root starts from) yourself")
+        }
+        return (spec, stored)
+    }
+
+    /// Whether the text has a top-level `base_dir` key.
+    static func hasBaseDirectory(_ text: String) -> Bool {
+        (try? Yams.compose(yaml: text))??.mapping?.keys.contains { $0.string == "base_dir" } ?? false
     }
 
     /// The text of the file at `path` (UTF-8), or an error naming it.
@@ -25,8 +54,9 @@ public enum SpecParser {
         }
     }
 
-    /// Parses YAML `text` of a file called `file`.
-    public static func parse(_ text: String, file: String) throws -> SweepSpec {
+    /// Parses YAML `text` of a file called `file`; a relative `data.root` starts from the text's
+    /// `base_dir`, else from `baseDirectory` (nil: refused).
+    public static func parse(_ text: String, file: String, baseDirectory: URL? = nil, fingerprintingData: Bool = true) throws -> SweepSpec {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -38,7 +68,7 @@ public enum SpecParser {
         guard let root, let top = root.mapping else {
             throw SpecError(file: file, field: "file", line: root?.mark?.line, problem: "must be a mapping with at least 'name'")
         }
-        var reader = Reader(file: file)
+        var reader = Reader(file: file, baseDirectory: baseDirectory, fingerprintsData: fingerprintingData)
         return try reader.sweep(top, mark: root.mark)
     }
 
@@ -65,6 +95,10 @@ public enum SpecParser {
 /// Walks the YAML tree, reading typed values with their field paths and lines.
 struct Reader {
     let file: String
+    /// Where a relative `data.root` starts (a `base_dir` key replaces it).
+    var baseDirectory: URL?
+    /// Whether a folder data set's files are read for its fingerprint.
+    var fingerprintsData = true
 
     func fail(_ field: String, _ node: Node?, _ problem: String) -> SpecError {
         SpecError(file: file, field: field, line: node?.mark?.line, problem: problem)
@@ -122,7 +156,11 @@ struct Reader {
     }
 
     mutating func sweep(_ top: Node.Mapping, mark: Mark?) throws -> SweepSpec {
-        let f = try fields(top, path: "", allowed: ["name", "aux_weights", "seeds", "jobs", "data", "model", "train"])
+        let f = try fields(top, path: "", allowed: ["name", "aux_weights", "seeds", "jobs", "data", "model", "train", "base_dir"])
+        if let n = f["base_dir"] {
+            guard let path = n.string, path.hasPrefix("/") else { throw fail("base_dir", n, "must be an absolute path, got \(describe(n))") }
+            baseDirectory = URL(fileURLWithPath: path)
+        }
         guard let nameNode = f["name"] else {
             throw SpecError(file: file, field: "name", line: mark?.line, problem: "is required")
         }
@@ -212,23 +250,117 @@ struct Reader {
         return try fields(mapping, path: name, allowed: allowed)
     }
 
+    static let syntheticDataKeys = ["train_images", "val_images", "seed", "quantized"]
+    static let folderDataKeys = ["root", "layout", "classes", "ignore_index", "reduce_zero_label", "train_split", "val_split",
+                                 "mean", "std", "augment"]
+
     func data(_ node: Node, into config: inout TrainConfig) throws {
-        let f = try section(node, "data", allowed: ["kind", "train_images", "val_images", "size", "seed"])
+        let f = try section(node, "data", allowed: ["kind", "size"] + Self.syntheticDataKeys + Self.folderDataKeys)
+        var folder = false
         if let n = f["kind"] {
-            guard let kind = n.string, let variant = ShapesDataset.Variant(rawValue: kind) else {
-                throw fail("data.kind", n, "must be 'shapes' or 'simple-shapes', got \(describe(n))")
+            if n.string == "folder" {
+                folder = true
+            } else {
+                guard let kind = n.string, let variant = ShapesDataset.Variant(rawValue: kind) else {
+                    throw fail("data.kind", n, "must be 'shapes', 'simple-shapes' or 'folder', got \(describe(n))")
+                }
+                config.data.kind = variant
+                config.model.classes = variant.classCount
             }
-            config.data.kind = variant
-            config.model.classes = variant.classCount
         }
-        if let n = f["train_images"] { config.data.trainImages = try integer(n, "data.train_images", in: 1...10_000_000) }
-        if let n = f["val_images"] { config.data.valImages = try integer(n, "data.val_images", in: 1...1_000_000) }
+        for key in folder ? Self.syntheticDataKeys : Self.folderDataKeys {
+            if let n = f[key] { throw fail("data.\(key)", n, folder ? "is for the synthetic task, not 'kind: folder'" : "needs 'kind: folder'") }
+        }
         if let n = f["size"] {
             let size = try integer(n, "data.size", in: 16...SpecParser.maxImageSize)
             guard size % 8 == 0 else { throw fail("data.size", n, "must be a multiple of 8, got \(size)") }
             config.data.size = size
         }
+        if folder {
+            config.data.folder = try folderSource(f, node: node)
+            config.model.classes = config.data.folder?.classes ?? config.model.classes
+            return
+        }
+        if let n = f["train_images"] { config.data.trainImages = try integer(n, "data.train_images", in: 1...10_000_000) }
+        if let n = f["val_images"] { config.data.valImages = try integer(n, "data.val_images", in: 1...1_000_000) }
         if let n = f["seed"] { config.data.seed = UInt64(try integer(n, "data.seed", in: 0...Int(Int32.max))) }
+        if let n = f["quantized"] { config.data.quantized = try boolean(n, "data.quantized") }
+    }
+
+    /// The `kind: folder` fields, the root resolved and the folder fingerprinted.
+    func folderSource(_ f: [String: Node], node: Node) throws -> FolderSource {
+        func required(_ key: String) throws -> Node {
+            guard let n = f[key] else { throw fail("data.\(key)", node, "is required with 'kind: folder'") }
+            return n
+        }
+        let rootNode = try required("root"), layoutNode = try required("layout")
+        guard let rootText = rootNode.string, !rootText.isEmpty else { throw fail("data.root", rootNode, "must be a folder path") }
+        let root: URL
+        if rootText.hasPrefix("/") {
+            root = URL(fileURLWithPath: rootText)
+        } else {
+            guard let baseDirectory else { throw fail("data.root", rootNode, "is relative, but this text has no base_dir") }
+            root = baseDirectory.appendingPathComponent(rootText)
+        }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw fail("data.root", rootNode, "\(root.standardizedFileURL.path) is not a folder")
+        }
+        guard let layoutText = layoutNode.string, let layout = FolderSource.Layout(rawValue: layoutText) else {
+            throw fail("data.layout", layoutNode, "must be voc, ade20k or pairs, got \(describe(layoutNode))")
+        }
+        var source = FolderSource(root: root.standardizedFileURL.path, layout: layout,
+                                  classes: try integer(try required("classes"), "data.classes", in: 2...255))
+        if let n = f["ignore_index"] { source.ignoreIndex = UInt8(try integer(n, "data.ignore_index", in: source.classes...255)) }
+        if let n = f["reduce_zero_label"] { source.reduceZeroLabel = try boolean(n, "data.reduce_zero_label") }
+        for (key, keyPath) in [("train_split", \FolderSource.trainSplit), ("val_split", \FolderSource.validationSplit)] {
+            guard let n = f[key] else { continue }
+            guard let name = n.string, name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", options: .regularExpression) != nil else {
+                throw fail("data.\(key)", n, "must be a split name (letters, digits, '.', '_', '-'), got \(describe(n))")
+            }
+            source[keyPath: keyPath] = name
+        }
+        if source.trainSplit == source.validationSplit {
+            throw fail("data.val_split", f["val_split"] ?? node, "must differ from train_split ('\(source.trainSplit)')")
+        }
+        if let n = f["mean"] { source.mean = try triple(n, "data.mean", in: 0...1) }
+        if let n = f["std"] { source.std = try triple(n, "data.std", in: 0.001...10) }
+        if let n = f["augment"] { source.augmentation = try augmentation(n) }
+        guard fingerprintsData else { return source }
+        do {
+            source.fingerprint = try FolderFingerprint.compute(source)
+        } catch let error as DatasetError {
+            throw fail("data.root", rootNode, "\(error) (auxsweep data check lists every problem)")
+        }
+        return source
+    }
+
+    func triple(_ node: Node, _ field: String, in range: ClosedRange<Double>) throws -> [Float] {
+        guard let list = node.sequence, list.count == 3 else { throw fail(field, node, "must list 3 numbers (R, G, B)") }
+        return try list.map { Float(try number($0, field, in: range)) }
+    }
+
+    /// `augment: false` (none), `true` (PSPNet's), or a mapping overriding PSPNet's steps.
+    func augmentation(_ node: Node) throws -> Augmentation {
+        if case .scalar = node { return try boolean(node, "data.augment") ? Augmentation() : .none }
+        let f = try section(node, "data.augment", allowed: ["scale", "rotate", "rotate_probability", "flip", "random_crop"])
+        var a = Augmentation()
+        func range(_ key: String, in limits: ClosedRange<Double>) throws -> ClosedRange<Float>?? {
+            guard let n = f[key] else { return .none }
+            if case .scalar = n, try !boolean(n, "data.augment.\(key)") { return .some(nil) }
+            guard let list = n.sequence, list.count == 2 else {
+                throw fail("data.augment.\(key)", n, "must be [low, high] or false")
+            }
+            let low = try number(list[0], "data.augment.\(key)", in: limits), high = try number(list[1], "data.augment.\(key)", in: limits)
+            guard low <= high else { throw fail("data.augment.\(key)", n, "low must not exceed high") }
+            return .some(Float(low)...Float(high))
+        }
+        if let scale = try range("scale", in: 0.1...4) { a.scale = scale }
+        if let rotate = try range("rotate", in: -180...180) { a.rotate = rotate }
+        if let n = f["rotate_probability"] { a.rotateProbability = Float(try number(n, "data.augment.rotate_probability", in: 0...1)) }
+        if let n = f["flip"] { a.flip = try boolean(n, "data.augment.flip") }
+        if let n = f["random_crop"] { a.randomCrop = try boolean(n, "data.augment.random_crop") }
+        return a
     }
 
     func model(_ node: Node, into model: inout ModelConfig) throws {

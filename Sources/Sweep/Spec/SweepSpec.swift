@@ -56,9 +56,10 @@ public struct SweepSpec: Sendable, Equatable {
     public var specHash: String { Self.hash(canonicalJSON) }
 
     /// The hash the first release gave this spec (its identity had no data kind, which was always
-    /// "shapes"); nil for any other kind. A store upgrades a sweep registered under it.
+    /// "shapes"); nil for any other data. A store upgrades a sweep registered under it.
     public var firstSpecHash: String? {
-        config.data.kind == .full ? Self.hash(canonicalJSON(omittingDataKind: true)) : nil
+        let data = config.data
+        return data.kind == .full && data.folder == nil && !data.quantized ? Self.hash(canonicalJSON(omittingDataKind: true)) : nil
     }
 
     /// 64-bit FNV-1a of the UTF-8 bytes, as 16 hex digits.

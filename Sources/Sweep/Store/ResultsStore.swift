@@ -178,8 +178,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .specChanged(let name):
-            "sweep '\(name)' is already in the database with a different spec; give the changed file a new name "
-                + "(e.g. '\(name)-v2') so its results are not mixed with the old ones"
+            "sweep '\(name)' is already in the database with a different spec (or its data folder's files changed); "
+                + "give the changed file a new name (e.g. '\(name)-v2') so its results are not mixed with the old ones"
         case .missingDatabase(let path): "\(path): database: does not exist (run 'auxsweep run' first)"
         case .unknownSweep(let name): "no sweep named '\(name)' in the database"
         case .missingStoreID(let path): "\(path): store: the table of the database's id is empty (edited by hand?)"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Segmentation
 import NN
 import Sweep
 
@@ -43,8 +44,9 @@ struct Run: ParsableCommand {
     func run() throws {
         try reportingErrors {
             // Everything about the file is checked before the database is created or touched.
-            let text = try SpecParser.read(path: sweepFile)
-            let spec = try SpecParser.parse(text, file: sweepFile)
+            let (spec, text) = try SpecParser.load(path: sweepFile)
+            // A folder data set is decoded (and every file checked) before the store is touched.
+            _ = try TrainingData.load(spec.config.data)
             // Ctrl-C and SIGTERM become a stop request before anything is written: a signal at any
             // point after this leaves the database consistent and the jobs 'interrupted' or pending.
             let signals = SignalTrap()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Segmentation
 import Sweep
 
 /// `auxsweep submit`: a sweep as a Slurm job array of `auxsweep work` workers.
@@ -68,8 +69,9 @@ struct Submit: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let text = try SpecParser.read(path: sweepFile)
-            let spec = try SpecParser.parse(text, file: sweepFile)
+            let (spec, text) = try SpecParser.load(path: sweepFile)
+            // Every file of a folder data set decodes, checked here rather than in each task.
+            _ = try TrainingData.load(spec.config.data)
             let address = try database.address()
             guard case .postgres(let location) = address else {
                 throw InputError(file: address.description, field: "--db",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Segmentation
 import Sweep
 
 /// `auxsweep work`: one worker on a registered sweep, e.g. one task of a Slurm array.
@@ -45,6 +46,7 @@ struct Work: ParsableCommand {
             guard record.specHash == spec.specHash || record.specHash == spec.firstSpecHash else {
                 throw StoreError.specChanged(sweep)
             }
+            _ = try TrainingData.load(spec.config.data)
             let summaries = try store.jobSummaries(JobFilter(sweep: sweep))
             let open = summaries.filter { !$0.job.status.hasEnded }
             let display = ProgressDisplay(total: summaries.count, alreadyDone: summaries.count - open.count, workers: 1,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NN
+import Segmentation
 import Sweep
 
 /// An error caused by the user's input (a file, a field, a problem): one line, exit status 2.
@@ -12,6 +13,7 @@ extension StoreError: BadInput {}
 extension PostgresLocationError: BadInput {}
 extension PostgresStoreError: BadInput {}
 extension SlurmError: BadInput {}
+extension DatasetError: BadInput {}
 
 /// Bad user input found by the command line itself.
 struct InputError: BadInput {

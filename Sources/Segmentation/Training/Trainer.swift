@@ -23,6 +23,8 @@ public final class Trainer {
     var orderGenerator: SeededGenerator
     /// The next iteration to run.
     public internal(set) var iteration = 0
+    /// Makes the next step's batch while this one computes.
+    let prefetcher: BatchPrefetcher
 
     /// A trainer on the data the config names (`config.data`; folder data loaded with `TrainingData.load`).
     public convenience init(config: TrainConfig, auxWeight: Float, seed: UInt64) {
@@ -49,15 +51,26 @@ public final class Trainer {
         mainLoss = CrossEntropyLoss(ignoreIndex: train.ignoreIndex)
         auxLoss = CrossEntropyLoss(ignoreIndex: train.ignoreIndex)
         orderGenerator = SeededGenerator(seed: seed, stream: 3)
+        prefetcher = BatchPrefetcher(dataset: train, seed: seed)
     }
 
     /// The next batch's image indices: a fresh permutation every epoch (Fisher-Yates).
     private func nextIndices() -> [Int] {
-        (0..<config.train.batch).map { _ in
+        Self.draw(batch: config.train.batch, count: train.count, order: &order, cursor: &cursor, generator: &orderGenerator)
+    }
+
+    /// The indices the batch after the next will have, leaving the order as it is.
+    private func peekIndices() -> [Int] {
+        var (order, cursor, generator) = (order, cursor, orderGenerator)
+        return Self.draw(batch: config.train.batch, count: train.count, order: &order, cursor: &cursor, generator: &generator)
+    }
+
+    static func draw(batch: Int, count: Int, order: inout [Int], cursor: inout Int, generator: inout SeededGenerator) -> [Int] {
+        (0..<batch).map { _ in
             if cursor == order.count {
-                order = Array(0..<train.count)
+                order = Array(0..<count)
                 for i in stride(from: order.count - 1, to: 0, by: -1) {
-                    order.swapAt(i, Int(orderGenerator.next() % UInt64(i + 1)))
+                    order.swapAt(i, Int(generator.next() % UInt64(i + 1)))
                 }
                 cursor = 0
             }
@@ -69,9 +82,10 @@ public final class Trainer {
     /// Runs one SGD step and returns its record; throws when the loss is not finite.
     public func step() throws -> StepRecord {
         let lr = schedule.rate(at: iteration)
-        // Augmentation draws from the job seed and the step, so every aux weight sees the same crops.
-        var augmentation = SeededGenerator(seed: seed, stream: 4 << 40 | UInt64(iteration))
-        let (images, labels) = train.trainingBatch(nextIndices(), generator: &augmentation)
+        // Augmentation draws from the job seed and the step, so every aux weight sees the same crops;
+        // the next step's batch is made meanwhile.
+        let (images, labels) = prefetcher.batch(indices: nextIndices(), iteration: iteration)
+        if iteration + 1 < config.train.iterations { prefetcher.prefetch(indices: peekIndices(), iteration: iteration + 1) }
         model.isTraining = true
         optimizer.zeroGrad()
         let (main, aux) = model.forward(images)

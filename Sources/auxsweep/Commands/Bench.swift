@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NN
 import Segmentation
+import Sweep
 
 /// `auxsweep bench`: training and evaluation throughput of PSPNet-mini.
 struct Bench: ParsableCommand {
@@ -13,7 +14,10 @@ struct Bench: ParsableCommand {
             main head. Effective GFLOP/s count convolution FLOPs only, a training step as three times \
             its forward. Compare with tools/reference/bench_pspnet.py (PyTorch, same settings). \
             --breakdown then profiles both again and prints the milliseconds per training step and \
-            per evaluation batch spent in each kind of kernel.
+            per evaluation batch spent in each kind of kernel. --data SWEEP.yaml instead times \
+            training steps of the sweep's own config on its data (a folder data set: augmentation and \
+            batching included, decoding before) against the synthetic task at the same image size, \
+            model and batch, in alternating one-second rounds, and prints the ratio.
             """
     )
 
@@ -34,6 +38,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also print where the time goes, per kind of kernel (profiled in a second pass).")
     var breakdown = false
 
+    @Option(help: "A sweep file: time training on its data against the synthetic task instead.")
+    var data: String?
+
     func validate() throws {
         guard batch > 0 && batch <= 1024 else { throw ValidationError("--batch must be in 1...1024, got \(batch)") }
         guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
@@ -42,6 +49,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         Compute.setThreads(threads)
+        if let data { return try runData(data) }
         let r = ThroughputBenchmark.measure(batch: batch, seconds: seconds)
         let profile = breakdown ? ThroughputBenchmark.breakdown(batch: batch, seconds: seconds) : nil
         switch format {
@@ -56,6 +64,26 @@ struct Bench: ParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(BenchReport(r, breakdown: profile)), as: UTF8.self))
+        }
+    }
+
+    /// Training img/s on a sweep file's data and on the synthetic task.
+    func runData(_ sweepFile: String) throws {
+        try reportingErrors {
+            let spec = try SpecParser.load(path: sweepFile).spec
+            printError("timing \(Int(seconds)) s of training on each, in one-second rounds")
+            let r = try DataThroughput.measure(config: spec.config, seconds: seconds)
+            switch format {
+            case .table:
+                printLine("auxsweep training on \(sweepFile)'s data vs the synthetic task, \(r.size)x\(r.size), batch \(r.batch), threads \(threads)")
+                printLine(String(format: "data       %8.1f img/s", r.dataImagesPerSecond))
+                printLine(String(format: "synthetic  %8.1f img/s", r.syntheticImagesPerSecond))
+                printLine(String(format: "ratio      %8.3f", r.ratio))
+            case .json:
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                printLine(String(decoding: try encoder.encode(r), as: UTF8.self))
+            }
         }
     }
 

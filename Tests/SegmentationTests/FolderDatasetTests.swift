@@ -164,4 +164,27 @@ struct FolderDatasetTests {
             #expect(trainer.evaluate() == record)
         }
     }
+
+    @Test("a job on augmented folder data resumed from a checkpoint continues bit for bit")
+    func resumeIsExact() throws {
+        var config = TrainConfig()
+        config.data.size = 32
+        config.model.blocks = [1, 1, 1, 1]
+        config.model.classes = 6
+        config.train.batch = 4
+        config.train.iterations = 10
+        let train = try FolderDataset(source: Self.voc, split: "train", size: 32, role: .training)
+        let val = try FolderDataset(source: Self.voc, split: "val", size: 32, role: .evaluation)
+        let whole = Trainer(config: config, auxWeight: 0.4, seed: 7, train: train, validation: val)
+        let first = Trainer(config: config, auxWeight: 0.4, seed: 7, train: train, validation: val)
+        var expected: [StepRecord] = []
+        for _ in 0..<10 { expected.append(try whole.step()) }
+        for _ in 0..<6 { _ = try first.step() }
+        let path = try TestFolders.temporary("resume").appendingPathComponent("job.safetensors").path
+        try first.saveCheckpoint(to: path)
+        let resumed = Trainer(config: config, auxWeight: 0.4, seed: 7, train: train, validation: val)
+        try resumed.restoreCheckpoint(from: path)
+        for k in 6..<10 { #expect(try resumed.step() == expected[k]) }
+        #expect(resumed.evaluate() == whole.evaluate())
+    }
 }

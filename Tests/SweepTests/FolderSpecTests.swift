@@ -101,4 +101,19 @@ struct FolderSpecTests {
             try SpecParser.parse("name: e\ndata: {kind: folder, root: voc, layout: voc, classes: 6}\n", file: "stored")
         }
     }
+
+    @Test("the shipped folder example reads once its folder is exported where its README says")
+    func shippedExample() throws {
+        let base = try TestFolders.temporary("example")
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: base.appendingPathComponent("sweeps"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: repository.appendingPathComponent("sweeps/folder-example.yaml"),
+                                         to: base.appendingPathComponent("sweeps/folder-example.yaml"))
+        try FolderExport.write(train: ShapesDataset(seed: 1234, size: 48, split: .train, count: 20, variant: .simple),
+                               validation: ShapesDataset(seed: 1234, size: 48, split: .validation, count: 4, variant: .simple),
+                               layout: .voc, to: base.appendingPathComponent("data/voc-example"))
+        let spec = try SpecParser.parse(path: base.appendingPathComponent("sweeps/folder-example.yaml").path)
+        #expect(spec.name == "folder-example" && spec.config.model.classes == 6 && spec.config.data.folder?.layout == .voc)
+        #expect(spec.config.data.folder?.augmentation == Augmentation())
+    }
 }

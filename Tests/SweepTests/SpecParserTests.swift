@@ -50,7 +50,7 @@ struct SpecParserTests {
         ("name: x\naux_weights: hello\n", "aux_weights", "must be a list"),
         ("name: x\naux_weights: {from: 0.5, to: 0.2, step: 0.1}\n", "aux_weights.to", "must not be below"),
         ("name: x\ntrain: {base_lr: 0}\n", "train.base_lr", "must be in"),
-        ("name: x\ndata: {kind: cityscapes}\n", "data.kind", "must be 'shapes' or 'simple-shapes'"),
+        ("name: x\ndata: {kind: cityscapes}\n", "data.kind", "must be 'shapes', 'simple-shapes' or 'folder'"),
         ("name: x\naux_weights: [0.1\n", "yaml", "not valid YAML"),
         ("name: x\nname: y\n", "yaml", "duplicate key"),
     ]

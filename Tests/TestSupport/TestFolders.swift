@@ -68,7 +68,7 @@ public enum TestFolders {
             try manager.createDirectory(at: root.appendingPathComponent("images/\(name)"), withIntermediateDirectories: true)
             try manager.createDirectory(at: root.appendingPathComponent("annotations/\(name)"), withIntermediateDirectories: true)
             for index in 0..<count {
-                let stem = "ADE_\(name)_\(String(index + 1).leftPadded(8))"
+                let stem = "ADE_\(name)_" + String(format: "%08d", index + 1)
                 var (image, labels) = image(split, index)
                 for y in 0..<labels.height {
                     for x in 0..<labels.width {
@@ -84,8 +84,4 @@ public enum TestFolders {
         source.reduceZeroLabel = true
         return source
     }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

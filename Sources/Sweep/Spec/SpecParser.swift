@@ -32,8 +32,11 @@ public enum SpecParser {
         let quoted = String(decoding: (try? encoder.encode(folder.path)) ?? Data(), as: UTF8.self)
         let stored = text + (text.hasSuffix("\n") ? "" : "\n")
             + "# Added by auxsweep when registering: the folder relative data paths start from.\nbase_dir: \(quoted)\n"
-        // The stored text must mean the same spec (a file ending in a document marker would not).
-        guard let again = try? parse(stored, file: path, baseDirectory: nil), again == spec else {
+        // The stored text must mean the same spec (a file ending in a document marker would not);
+        // the folder is not read twice for that.
+        var again = try? parse(stored, file: path, baseDirectory: nil, fingerprintingData: false)
+        again?.config.data.folder?.fingerprint = spec.config.data.folder?.fingerprint ?? ""
+        guard again == spec else {
             throw SpecError(file: path, field: "base_dir", line: nil,
                             problem: "cannot be added to this file; add 'base_dir: <folder>' (where data.root starts from) yourself")
         }

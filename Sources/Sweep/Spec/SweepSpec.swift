@@ -64,17 +64,8 @@ public struct SweepSpec: Sendable, Equatable {
 
     /// 64-bit FNV-1a of the UTF-8 bytes, as 16 hex digits.
     static func hash(_ text: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        return String(hash, radix: 16).leftPadded(to: 16)
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int, with pad: Character = "0") -> String {
-        count >= width ? self : String(repeating: pad, count: width - count) + self
+        var hash = FNV1a()
+        hash.add(text)
+        return hash.hex
     }
 }

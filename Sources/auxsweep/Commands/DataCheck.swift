@@ -62,7 +62,7 @@ extension DataCommand {
             try reportingErrors {
                 let source = try folderSource()
                 let check = FolderCheck(source) { done, total in
-                    if done % 200 == 0 { printError("decoded \(done)/\(total)") }
+                    if done % 1000 == 0 { printError("decoded \(done)/\(total)") }
                 }
                 printLine(Self.rendered(check, source: source))
                 guard !check.problems.isEmpty else { return }

@@ -100,7 +100,8 @@ public struct FolderDataset: SegmentationDataset {
     }
 
     func crops(_ indices: [Int], augmentation: Augmentation, generator: inout SeededGenerator) -> (images: Tensor, labels: [UInt8]) {
-        precondition(role == .training || augmentation == .none, "evaluation label maps are at their own resolution: no crops")
+        precondition(role == .training || (augmentation == .none && evaluatesWholeBatches),
+                     "an evaluation split keeps its label maps at their own resolution: evaluate it through evaluationSample")
         let plane = size * size
         var batch = Tensor(shape: [indices.count, 3, size, size])
         var labelsOut = [UInt8](repeating: 0, count: indices.count * plane)

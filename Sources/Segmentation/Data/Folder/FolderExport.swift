@@ -29,7 +29,7 @@ public enum FolderExport {
             for (name, split) in [("train", train), ("val", validation)] {
                 var stems: [String] = []
                 for index in 0..<split.count {
-                    let stem = name + "-" + String(index).leftPadded(to: 6)
+                    let stem = name + "-" + String(format: "%06d", index)
                     let (image, labels) = split.pixels(index)
                     let imageBytes = layout == .voc ? ImageCodec.encodeJPEG(image, quality: 95) : ImageCodec.encodePNG(image)
                     try imageBytes.write(to: partial.appendingPathComponent("\(images)/\(stem).\(layout == .voc ? "jpg" : "png")"))
@@ -51,8 +51,4 @@ public enum FolderExport {
             throw DatasetError(file: folder.path, problem: "cannot be written (\(error.localizedDescription))")
         }
     }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

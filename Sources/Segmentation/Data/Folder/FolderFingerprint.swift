@@ -40,20 +40,23 @@ public enum FolderFingerprint {
     }
 }
 
-/// 64-bit FNV-1a over bytes added in pieces.
-struct FNV1a {
-    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+/// 64-bit FNV-1a over bytes added in pieces (data fingerprints, sweep identities).
+public struct FNV1a: Sendable {
+    public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
 
-    mutating func add<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+    public init() {}
+
+    public mutating func add<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         for byte in bytes {
             value ^= UInt64(byte)
             value = value &* 0x0000_0100_0000_01B3
         }
     }
 
-    mutating func add(_ text: String) { add(text.utf8) }
+    public mutating func add(_ text: String) { add(text.utf8) }
 
-    var hex: String {
+    /// The hash as 16 hex digits.
+    public var hex: String {
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
     }

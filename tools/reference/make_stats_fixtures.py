@@ -2,7 +2,9 @@
 """SciPy reference values for auxsweep's statistics (Tests/SweepTests/Fixtures/stats.json).
 
 Student-t quantiles and CDF values, 95 % t intervals of means, paired t-tests and exact sign-flip
-permutation p-values of paired differences, computed independently with scipy.stats. Run:
+permutation p-values of paired differences, computed independently with scipy.stats; and the power
+of two-sided paired t-tests with the seeds they need (Tests/SweepTests/Fixtures/power.json, from
+scipy.stats.nct as statsmodels' TTestPower computes it). Run:
 
     python3 tools/reference/make_stats_fixtures.py
 """
@@ -15,6 +17,43 @@ from scipy import stats
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "Tests", "SweepTests", "Fixtures", "stats.json")
+POWER_OUT = os.path.join(ROOT, "Tests", "SweepTests", "Fixtures", "power.json")
+CAP = 1000
+
+
+def paired_power(effect, n, alpha=0.05):
+    """Power of the two-sided one-sample (paired) t-test with n pairs at standardized effect `effect`."""
+    df = n - 1
+    q = stats.t.ppf(1 - alpha / 2, df)
+    ncp = abs(effect) * math.sqrt(n)
+    # The lower tail by symmetry (P(T'(ncp) < -q) = P(T'(-ncp) > q)): nct.cdf returns NaN far in its tail.
+    power = float(stats.nct.sf(q, df, ncp) + stats.nct.sf(q, df, -ncp))
+    assert math.isfinite(power), (effect, n)
+    return power
+
+
+def seeds_to_decide(difference, sd, alpha=0.05, target=0.8):
+    """The smallest n >= 2 with power >= target, None for a zero difference, "beyond" past CAP."""
+    if difference == 0:
+        return None
+    effect = difference / sd
+    if paired_power(effect, CAP, alpha) < target:
+        return "beyond"
+    return next(n for n in range(2, CAP + 1) if paired_power(effect, n, alpha) >= target)
+
+
+def power_fixture():
+    cases = []
+    for difference, sd in ((0.02, 0.01), (0.01, 0.02), (0.005, 0.02), (-0.03, 0.015), (0.0033, 0.03),
+                           (0.001, 0.05), (0.05, 0.01), (0.012, 0.011), (0.0, 0.02), (0.004, 0.009)):
+        cases.append({"difference": difference, "sd": sd, "seeds": seeds_to_decide(difference, sd)})
+    powers = [{"effect": e, "n": n, "power": paired_power(e, n)}
+              for e in (0.1, 0.5, 1.0, 2.5) for n in (2, 5, 12, 40, 300)]
+    variants = [{"difference": 0.01, "sd": 0.02, "alpha": alpha, "target": target,
+                 "seeds": seeds_to_decide(0.01, 0.02, alpha, target)}
+                for alpha, target in ((0.05, 0.5), (0.01, 0.8), (0.1, 0.9))]
+    return {"scipy": __import__("scipy").__version__, "alpha": 0.05, "target_power": 0.8, "cap": CAP,
+            "seeds": cases, "power": powers, "variants": variants}
 
 
 def paired_case(rng, n, effect, noise):
@@ -52,6 +91,10 @@ def main() -> None:
         json.dump(fixture, f, indent=1, sort_keys=True)
         f.write("\n")
     print(f"wrote {OUT}")
+    with open(POWER_OUT, "w") as f:
+        json.dump(power_fixture(), f, indent=1, sort_keys=True)
+        f.write("\n")
+    print(f"wrote {POWER_OUT}")
 
 
 if __name__ == "__main__":

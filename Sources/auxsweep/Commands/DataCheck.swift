@@ -9,13 +9,13 @@ extension DataCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a folder data set: counts, image sizes, class pixels, and every problem.",
             discussion: """
-                Give the sweep file that names the folder ('data: {kind: folder, ...}'), or the folder \\
-                itself with --root, --layout and --classes. Every image and mask of the training and \\
-                validation splits is decoded once. Prints the pairs per split, the image sizes and the \\
-                pixels of each class (after reduce_zero_label); then, on stderr, one line per problem \\
-                (a missing split list or folder, an image without a mask or a mask without an image, a \\
-                file that does not decode, a mask whose size differs from its image's, labels outside \\
-                0..classes-1 and not the ignore index), at most 20 and then their count, and exits 2 if \\
+                Give the sweep file that names the folder ('data: {kind: folder, ...}'), or the folder \
+                itself with --root, --layout and --classes. Every image and mask of the training and \
+                validation splits is decoded once. Prints the pairs per split, the image sizes and the \
+                pixels of each class (after reduce_zero_label); then, on stderr, one line per problem \
+                (a missing split list or folder, an image without a mask or a mask without an image, a \
+                file that does not decode, a mask whose size differs from its image's, labels outside \
+                0..classes-1 and not the ignore index), at most 20 and then their count, and exits 2 if \
                 there was any.
                 """
         )

@@ -8,10 +8,10 @@ extension DataCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write the synthetic task as a folder data set (pairs: PNG images; voc: JPEG images).",
             discussion: """
-                Writes a new folder: for 'pairs', images/ (RGB PNG, lossless), masks/ (palette PNG) and \\
-                train.txt, val.txt; for 'voc', JPEGImages/ (JPEG, quality 95), SegmentationClass/ and \\
-                ImageSets/Segmentation/. Stems are train-000000, val-000000, ... in index order. Prints \\
-                the data section of a sweep file that trains on it; a 'pairs' export with augment: false \\
+                Writes a new folder: for 'pairs', images/ (RGB PNG, lossless), masks/ (palette PNG) and \
+                train.txt, val.txt; for 'voc', JPEGImages/ (JPEG, quality 95), SegmentationClass/ and \
+                ImageSets/Segmentation/. Stems are train-000000, val-000000, ... in index order. Prints \
+                the data section of a sweep file that trains on it; a 'pairs' export with augment: false \
                 trains bit for bit as the synthetic task with quantized: true (same images, same order).
                 """
         )

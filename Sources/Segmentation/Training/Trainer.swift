@@ -59,7 +59,7 @@ public final class Trainer {
         Self.draw(batch: config.train.batch, count: train.count, order: &order, cursor: &cursor, generator: &orderGenerator)
     }
 
-    /// The indices the batch after the next will have, leaving the order as it is.
+    /// The next batch's indices without drawing them (the prefetcher makes that batch ahead).
     private func peekIndices() -> [Int] {
         var (order, cursor, generator) = (order, cursor, orderGenerator)
         return Self.draw(batch: config.train.batch, count: train.count, order: &order, cursor: &cursor, generator: &generator)

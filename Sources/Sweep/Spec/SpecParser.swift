@@ -17,8 +17,8 @@ public enum SpecParser {
     }
 
     /// Reads and parses the file at `path`, with the text a store keeps for it: the file's text, plus
-    /// a `base_dir` line when it names a data folder by a relative path, so that a worker reading the
-    /// text back from the store (anywhere) finds the same folder.
+    /// a `base_dir` line when it trains on a data folder (whose root may be relative), so that a
+    /// worker reading the text back from the store (anywhere) finds the same folder.
     /// Without `fingerprintingData` a folder data set's files are not read (its fingerprint stays
     /// empty): `data check` lists every problem of a folder rather than the first.
     public static func load(path: String, fingerprintingData: Bool = true) throws -> (spec: SweepSpec, text: String) {

@@ -37,29 +37,14 @@ public struct FolderCheck: Sendable {
             for sample in listing.samples {
                 done += 1
                 progress(done, total)
-                let imagePath = root.appendingPathComponent(sample.image).path
-                let maskPath = root.appendingPathComponent(sample.mask).path
                 let image: PixelImage, mask: PixelImage
                 do {
-                    image = try ImageCodec.decodeImage(try FolderDataset.read(imagePath), file: imagePath)
+                    (image, mask) = try sample.decode(root: root)
                 } catch let error as DatasetError {
                     problems.append(error)
                     continue
                 } catch {
-                    problems.append(DatasetError(file: imagePath, problem: "\(error)"))
-                    continue
-                }
-                do {
-                    mask = try ImageCodec.decodeMask(try FolderDataset.read(maskPath), file: maskPath).labels
-                } catch let error as DatasetError {
-                    problems.append(error)
-                    continue
-                } catch {
-                    problems.append(DatasetError(file: maskPath, problem: "\(error)"))
-                    continue
-                }
-                guard mask.width == image.width && mask.height == image.height else {
-                    problems.append(DatasetError(file: maskPath, problem: "is \(mask.width)x\(mask.height) but its image is \(image.width)x\(image.height)"))
+                    problems.append(DatasetError(file: root.appendingPathComponent(sample.image).path, problem: "\(error)"))
                     continue
                 }
                 var outside: [UInt8: Int] = [:]
@@ -75,7 +60,7 @@ public struct FolderCheck: Sendable {
                 }
                 if !outside.isEmpty {
                     let values = outside.keys.sorted().prefix(8).map { "\($0)" }.joined(separator: ", ")
-                    problems.append(DatasetError(file: maskPath, problem: "has \(outside.values.reduce(0, +)) pixels with stored values outside "
+                    problems.append(DatasetError(file: root.appendingPathComponent(sample.mask).path, problem: "has \(outside.values.reduce(0, +)) pixels with stored values outside "
                                                  + "the \(source.classes) classes and not the ignore index \(source.ignoreIndex): \(values)"
                                                  + (outside.count > 8 ? ", ..." : "")))
                     continue

@@ -62,27 +62,18 @@ public struct FolderDataset: SegmentationDataset {
 
     /// One pair decoded and checked: the RGB image and its mapped labels, of one size.
     static func decode(_ sample: FolderSample, root: URL, source: FolderSource) throws -> (PixelImage, PixelImage) {
-        let imagePath = root.appendingPathComponent(sample.image).path
-        let maskPath = root.appendingPathComponent(sample.mask).path
-        let image = try ImageCodec.decodeImage(try read(imagePath), file: imagePath)
-        var (mask, _) = try ImageCodec.decodeMask(try read(maskPath), file: maskPath)
-        guard mask.width == image.width && mask.height == image.height else {
-            throw DatasetError(file: maskPath, problem: "is \(mask.width)x\(mask.height) but its image is \(image.width)x\(image.height)")
-        }
+        let decoded = try sample.decode(root: root)
+        var mask = decoded.mask
         for i in mask.pixels.indices {
             let label = source.label(stored: mask.pixels[i])
             guard Int(label) < source.classes || label == source.ignoreIndex else {
-                throw DatasetError(file: maskPath, problem: "has label \(label) (stored \(mask.pixels[i])) outside 0...\(source.classes - 1) "
-                                   + "and not the ignore index \(source.ignoreIndex)")
+                throw DatasetError(file: root.appendingPathComponent(sample.mask).path,
+                                   problem: "has label \(label) (stored \(mask.pixels[i])) outside 0...\(source.classes - 1) "
+                                       + "and not the ignore index \(source.ignoreIndex)")
             }
             mask.pixels[i] = label
         }
-        return (image, mask)
-    }
-
-    static func read(_ path: String) throws -> Data {
-        guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError(file: path, problem: "cannot be read") }
-        return data
+        return (decoded.image, mask)
     }
 
     /// The stored image `index` and its labels (labels at the image's size for training).

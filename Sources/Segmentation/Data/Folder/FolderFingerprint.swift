@@ -14,22 +14,15 @@ public enum FolderFingerprint {
             hash.add("split \(split)\n")
             for list in listing.listFiles {
                 hash.add("list \(list)\n")
-                hash.add(try read(root.appendingPathComponent(list)))
+                hash.add(try FolderSample.read(root.appendingPathComponent(list).path))
             }
             for sample in listing.samples {
                 let imageSize = try fileSize(root.appendingPathComponent(sample.image))
                 hash.add("\(sample.image) \(imageSize) \(sample.mask)\n")
-                hash.add(try read(root.appendingPathComponent(sample.mask)))
+                hash.add(try FolderSample.read(root.appendingPathComponent(sample.mask).path))
             }
         }
         return hash.hex
-    }
-
-    static func read(_ url: URL) throws -> Data {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw DatasetError(file: url.path, problem: "cannot be read")
-        }
-        return data
     }
 
     static func fileSize(_ url: URL) throws -> Int {

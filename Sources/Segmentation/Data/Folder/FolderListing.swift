@@ -4,6 +4,25 @@ import Foundation
 public struct FolderSample: Sendable, Equatable {
     public let image: String
     public let mask: String
+
+    /// The RGB image and the mask's stored values, decoded from under `root`; a `DatasetError` names
+    /// the file at fault (also a mask whose size differs from its image's).
+    func decode(root: URL) throws -> (image: PixelImage, mask: PixelImage) {
+        let imagePath = root.appendingPathComponent(image).path
+        let maskPath = root.appendingPathComponent(mask).path
+        let image = try ImageCodec.decodeImage(try Self.read(imagePath), file: imagePath)
+        let mask = try ImageCodec.decodeMask(try Self.read(maskPath), file: maskPath).labels
+        guard mask.width == image.width && mask.height == image.height else {
+            throw DatasetError(file: maskPath, problem: "is \(mask.width)x\(mask.height) but its image is \(image.width)x\(image.height)")
+        }
+        return (image, mask)
+    }
+
+    /// The bytes of a file of the data set, or a `DatasetError` naming it.
+    static func read(_ path: String) throws -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError(file: path, problem: "cannot be read") }
+        return data
+    }
 }
 
 /// Which images and masks a split of a folder data set holds, found from its layout, and what is

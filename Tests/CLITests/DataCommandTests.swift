@@ -95,7 +95,7 @@ struct DataCommandTests {
         try jpeg.prefix(jpeg.count / 2).write(to: path("JPEGImages/2007_train_1.jpg"))                            // truncated
         try ImageCodec.encodePNG(PixelImage(width: 9, height: 9, channels: 1, pixels: [UInt8](repeating: 0, count: 81)))
             .write(to: path("SegmentationClass/2007_train_2.png"))                                                // wrong size
-        let (w3, h3) = (40 + 21, 40 + 33 % 25)
+        let (w3, h3) = TestFolders.crop(3)
         try ImageCodec.encodePNG(PixelImage(width: w3, height: h3, channels: 1, pixels: [UInt8](repeating: 9, count: w3 * h3)))
             .write(to: path("SegmentationClass/2007_train_3.png"))                                                // label 9 of 6
         try ImageCodec.encodePNG(PixelImage(width: 40, height: 40, channels: 3, pixels: [UInt8](repeating: 1, count: 4800)))

@@ -16,6 +16,17 @@ struct FolderDatasetTests {
         do { return try TestFolders.ade20k(at: TestFolders.temporary("ade"), train: 12, val: 4) } catch { fatalError("\(error)") }
     }()
 
+    /// A small network at 32x32, `classes` classes, batch `batch`, `iterations` steps.
+    static func config(classes: Int, batch: Int, iterations: Int) -> TrainConfig {
+        var config = TrainConfig()
+        config.data.size = 32
+        config.model.blocks = [1, 1, 1, 1]
+        config.model.classes = classes
+        config.train.batch = batch
+        config.train.iterations = iterations
+        return config
+    }
+
     @Test("VOC: images stored with the shorter side the training size, training labels beside them, validation labels at their own size")
     func vocSizes() throws {
         let train = try FolderDataset(source: Self.voc, split: "train", size: 32, role: .training)
@@ -28,7 +39,7 @@ struct FolderDatasetTests {
         var outlines = 0
         for index in 0..<val.count {
             let sample = val.evaluationSample(index)
-            let (w, h) = (40 + (index * 7) % 25, 40 + (index * 11) % 25)
+            let (w, h) = TestFolders.crop(index)
             #expect(sample.labels.width == w && sample.labels.height == h)
             #expect(min(sample.image.shape[2], sample.image.shape[3]) == 32)
             #expect(sample.labels.pixels.allSatisfy { $0 < 6 || $0 == 255 })
@@ -116,11 +127,7 @@ struct FolderDatasetTests {
         // Not the unquantised task: the test would pass for the wrong reason if both ignored quantisation.
         #expect(ShapesDataset(seed: 1234, size: 32, split: .train, count: 24).batch([3]).images.data != a.images.data.prefix(3 * 32 * 32).map { $0 })
 
-        var config = TrainConfig()
-        config.data.size = 32
-        config.model.blocks = [1, 1, 1, 1]
-        config.train.batch = 4
-        config.train.iterations = 8
+        let config = Self.config(classes: 11, batch: 4, iterations: 8)
         let synthetic = Trainer(config: config, auxWeight: 0.4, seed: 3, train: train, validation: val)
         let fromFolder = Trainer(config: config, auxWeight: 0.4, seed: 3, train: folderTrain, validation: folderVal)
         for _ in 0..<8 { #expect(try synthetic.step() == fromFolder.step()) }
@@ -129,11 +136,7 @@ struct FolderDatasetTests {
 
     @Test("sliding-window evaluation of an image of the training size predicts the argmax of the batch logits")
     func slidingWindowOnWholeImage() throws {
-        var config = TrainConfig()
-        config.data.size = 32
-        config.model.blocks = [1, 1, 1, 1]
-        config.model.classes = 6
-        config.train.batch = 2
+        let config = Self.config(classes: 6, batch: 2, iterations: TrainConfig().train.iterations)
         let data = ShapesDataset(seed: 4, size: 32, split: .validation, count: 2, variant: .simple)
         let trainer = Trainer(config: config, auxWeight: 0.4, seed: 1, train: data, validation: data)
         trainer.model.isTraining = false
@@ -148,12 +151,7 @@ struct FolderDatasetTests {
 
     @Test("VOC and ADE20K evaluations score at the labels' resolution through sliding windows")
     func windowedEvaluation() throws {
-        var config = TrainConfig()
-        config.data.size = 32
-        config.model.blocks = [1, 1, 1, 1]
-        config.model.classes = 6
-        config.train.batch = 4
-        config.train.iterations = 4
+        let config = Self.config(classes: 6, batch: 4, iterations: 4)
         for (source, splits) in [(Self.voc, ("train", "val")), (Self.ade, ("training", "validation"))] {
             let trainer = Trainer(config: config, auxWeight: 0.4, seed: 1,
                                   train: try FolderDataset(source: source, split: splits.0, size: 32, role: .training),
@@ -167,12 +165,7 @@ struct FolderDatasetTests {
 
     @Test("a job on augmented folder data resumed from a checkpoint continues bit for bit")
     func resumeIsExact() throws {
-        var config = TrainConfig()
-        config.data.size = 32
-        config.model.blocks = [1, 1, 1, 1]
-        config.model.classes = 6
-        config.train.batch = 4
-        config.train.iterations = 10
+        let config = Self.config(classes: 6, batch: 4, iterations: 10)
         let train = try FolderDataset(source: Self.voc, split: "train", size: 32, role: .training)
         let val = try FolderDataset(source: Self.voc, split: "val", size: 32, role: .evaluation)
         let whole = Trainer(config: config, auxWeight: 0.4, seed: 7, train: train, validation: val)

@@ -1,5 +1,6 @@
 import Foundation
 import Sweep
+import TestSupport
 import Testing
 
 /// Power of the paired t-test and the seeds it needs, against SciPy's noncentral t
@@ -27,14 +28,7 @@ struct PairedPowerTests {
         let cap: Int
     }
 
-    static let fixture: Fixture = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/power.json")
-        do {
-            return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
-        } catch {
-            preconditionFailure("cannot read \(url.path): \(error)")
-        }
-    }()
+    static let fixture = TestSupport.Fixture.json(Fixture.self, "power.json", target: "SweepTests")
 
     @Test("power of the two-sided paired t-test matches scipy.stats.nct to 1e-7")
     func power() {

@@ -1,5 +1,6 @@
 import Foundation
 import Sweep
+import TestSupport
 import Testing
 
 /// The statistics against SciPy (tools/reference/make_stats_fixtures.py -> Fixtures/stats.json).
@@ -19,14 +20,7 @@ struct StatisticsTests {
         let paired: [Paired]
     }
 
-    static let fixture: Fixture = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/stats.json")
-        do {
-            return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
-        } catch {
-            preconditionFailure("cannot read \(url.path): \(error)")
-        }
-    }()
+    static let fixture = TestSupport.Fixture.json(Fixture.self, "stats.json", target: "SweepTests")
 
     static func close(_ a: Double?, _ b: Double, _ tolerance: Double = 1e-7) -> Bool {
         guard let a else { return false }

@@ -14,6 +14,17 @@ public struct Fixture {
             .appendingPathComponent(target).appendingPathComponent("Fixtures")
     }
 
+    /// The JSON fixture `name` of a test target (`Tests/<target>/Fixtures/<name>`), decoded; a
+    /// missing or malformed file stops the test run, naming it.
+    public static func json<T: Decodable>(_ type: T.Type, _ name: String, target: String) -> T {
+        let url = directory(target: target).appendingPathComponent(name)
+        do {
+            return try JSONDecoder().decode(type, from: Data(contentsOf: url))
+        } catch {
+            preconditionFailure("cannot read \(url.path): \(error)")
+        }
+    }
+
     /// The golden file `name.safetensors` of a test target (NNTests by default).
     public init(_ name: String, target: String = "NNTests") throws {
         self.name = name

@@ -12,7 +12,7 @@ public enum TestFolders {
     }
 
     /// The width and height of test image `index`: between 40 and 64 pixels, mostly not square.
-    static func crop(_ index: Int) -> (width: Int, height: Int) { (40 + (index * 7) % 25, 40 + (index * 11) % 25) }
+    public static func crop(_ index: Int) -> (width: Int, height: Int) { (40 + (index * 7) % 25, 40 + (index * 11) % 25) }
 
     /// Synthetic image `index` of a split (simple shapes, 6 classes), cut to its test size.
     static func image(_ split: ShapesDataset.Split, _ index: Int) -> (image: PixelImage, labels: PixelImage) {

@@ -69,7 +69,8 @@ struct ImageCodecTests {
             }
         }
         #expect(problem { try ImageCodec.decodeImage(Data(), file: "f") } == "is empty")
-        #expect(problem { try ImageCodec.decodeImage(Data("hello".utf8), file: "f") } == "is not a PNG (no PNG signature)")
+        #expect(problem { try ImageCodec.decodeImage(Data("hello".utf8), file: "f") } == "is neither a PNG nor a JPEG (no signature of either)")
+        #expect(problem { try ImageCodec.decodeMask(Data("hello".utf8), file: "f") } == "is not a PNG (no PNG signature)")
         #expect(problem { try ImageCodec.decodeImage(png.prefix(png.count / 2), file: "f") } == "is a truncated PNG (the data ends early)")
         #expect(problem { try ImageCodec.decodeImage(jpeg.prefix(jpeg.count / 2), file: "f") }?.hasPrefix("is a corrupt or truncated JPEG") == true)
         #expect(problem { try ImageCodec.decodeImage(ImageCodec.encodePNG(Self.gradient(width: 1, height: 1)), file: "f") }

@@ -14,6 +14,9 @@ public enum ImageCodec {
     /// The RGB pixels of a PNG or JPEG file's bytes (told apart by their signatures).
     public static func decodeImage(_ bytes: Data, file: String) throws -> PixelImage {
         if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return try decodeJPEG(bytes, file: file) }
+        if !bytes.isEmpty && !bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) {
+            throw DatasetError(file: file, problem: "is neither a PNG nor a JPEG (no signature of either)")
+        }
         return try decodePNG(bytes, mode: AC_PNG_RGB, file: file).image
     }
 

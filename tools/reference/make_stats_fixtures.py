@@ -53,7 +53,26 @@ def power_fixture():
                  "seeds": seeds_to_decide(0.01, 0.02, alpha, target)}
                 for alpha, target in ((0.05, 0.5), (0.01, 0.8), (0.1, 0.9))]
     return {"scipy": __import__("scipy").__version__, "alpha": 0.05, "target_power": 0.8, "cap": CAP,
-            "seeds": cases, "power": powers, "variants": variants}
+            "seeds": cases, "power": powers, "variants": variants, "report": report_fixture()}
+
+
+def report_fixture():
+    """A sweep's final mIoU by weight and seed (a seed effect shared by the weights plus noise) and
+    the seeds to decide the report must give each weight: against the best (highest mean), and for
+    the best against w = 0."""
+    rng = np.random.default_rng(14)
+    weights = [0.0, 0.2, 0.4, 0.6, 0.8]
+    gains = [0.0, 0.02, 0.026, 0.012, 0.026]
+    base = rng.uniform(0.45, 0.55, 8)
+    miou = {w: [round(float(b + g + rng.normal(0, 0.01)), 6) for b in base] for w, g in zip(weights, gains)}
+    best = max(weights, key=lambda w: np.mean(miou[w]))
+    expected = {}
+    for w in weights:
+        other = 0.0 if w == best else w
+        lead = miou[best]
+        d = np.array(lead) - np.array(miou[other])
+        expected[str(w)] = None if w == best == 0.0 else seeds_to_decide(float(d.mean()), float(d.std(ddof=1)))
+    return {"weights": weights, "miou": {str(w): v for w, v in miou.items()}, "best": best, "seeds_to_decide": expected}
 
 
 def paired_case(rng, n, effect, noise):

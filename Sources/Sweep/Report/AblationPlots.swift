@@ -1,40 +1,59 @@
 import Foundation
 
 extension AblationReport {
-    /// The ablation curve: mean mIoU with 95 % CI bars against the aux weight, the w = 0 baseline as
-    /// a dashed line and the best weight marked. One `<circle class="point">` per weight.
+    /// The ablation curve and what the verdict rests on, in two panels sharing the w axis. Above: mean
+    /// mIoU with 95 % CI bars against the aux weight, the w = 0 baseline dashed and the best weight
+    /// marked (one `<circle class="point">` per weight). Below: each weight's paired difference to
+    /// w = 0 over shared seeds with its 95 % interval (one `<circle class="delta">` per weight with
+    /// one), filled where the paired t-test rejects at `alpha`. Legends stand right of the panels.
     public func ablationSVG() -> String {
         let points = rows.compactMap { r in r.summary.map { (r.auxWeight, $0) } }
-        let lows = points.map { $0.1.ci95?.low ?? $0.1.mean }, highs = points.map { $0.1.ci95?.high ?? $0.1.mean }
-        var yMin = lows.min() ?? 0, yMax = highs.max() ?? 1
-        let pad = max((yMax - yMin) * 0.15, 0.005)
-        yMin -= pad
-        yMax += pad
         let xs = rows.map(\.auxWeight)
-        let panel = SVGPanel(x: 0, y: 0, width: 640, height: 420, xRange: (xs.min() ?? 0)...max(xs.max() ?? 1, (xs.min() ?? 0) + 0.1),
-                             yRange: yMin...yMax, title: "Sweep \(sweep): \(point.rawValue) validation mIoU vs aux weight",
-                             xLabel: "aux loss weight w", yLabel: "validation mIoU")
-        var body = panel.frame()
+        let xRange = (xs.min() ?? 0)...max(xs.max() ?? 1, (xs.min() ?? 0) + 0.1)
+        let top = SVGPanel(x: 0, y: 0, width: 820, height: 400, xRange: xRange,
+                           yRange: Self.padded(points.flatMap { [$0.1.ci95?.low ?? $0.1.mean, $0.1.ci95?.high ?? $0.1.mean] }),
+                           title: "Sweep \(sweep): \(point.rawValue) validation mIoU vs aux weight",
+                           xLabel: "aux loss weight w", yLabel: "validation mIoU", legendWidth: 190)
+        var body = top.frame()
         if let zero = rows.first(where: { $0.auxWeight == 0 })?.summary?.mean {
-            body += panel.line([(panel.xRange.lowerBound, zero), (panel.xRange.upperBound, zero)], colour: "#888", dashed: true)
+            body += top.line([(top.xRange.lowerBound, zero), (top.xRange.upperBound, zero)], colour: "#888", dashed: true)
         }
-        body += panel.line(points.map { ($0.0, $0.1.mean) }, colour: "#1f77b4")
+        body += top.line(points.map { ($0.0, $0.1.mean) }, colour: "#1f77b4")
         for (w, s) in points {
-            if let ci = s.ci95 {
-                let x = panel.px(w)
-                body += "<line class=\"ci\" x1=\"\(panel.f(x))\" y1=\"\(panel.f(panel.py(ci.low)))\" x2=\"\(panel.f(x))\" y2=\"\(panel.f(panel.py(ci.high)))\" stroke=\"#1f77b4\"/>"
-                for v in [ci.low, ci.high] {
-                    body += "<line x1=\"\(panel.f(x - 4))\" y1=\"\(panel.f(panel.py(v)))\" x2=\"\(panel.f(x + 4))\" y2=\"\(panel.f(panel.py(v)))\" stroke=\"#1f77b4\"/>"
-                }
-            }
+            if let ci = s.ci95 { body += top.errorBar(at: w, ci, colour: "#1f77b4", cssClass: "ci") }
             let isBest = best?.auxWeight == w
-            body += "<circle class=\"point\" cx=\"\(panel.f(panel.px(w)))\" cy=\"\(panel.f(panel.py(s.mean)))\" r=\"\(isBest ? 6 : 4)\" "
+            body += "<circle class=\"point\" cx=\"\(top.f(top.px(w)))\" cy=\"\(top.f(top.py(s.mean)))\" r=\"\(isBest ? 6 : 4)\" "
                 + "fill=\"\(isBest ? "#d62728" : "#1f77b4")\" stroke=\"white\"/>\n"
         }
         let n = points.map(\.1.n).max() ?? 0
-        body += panel.legend([("mean ± 95% CI (\(n) seeds)", "#1f77b4", false), ("w = 0 baseline", "#888", true),
-                              ("best w = \(best.map { Self.weight($0.auxWeight) } ?? "-")", "#d62728", false)])
-        return svgDocument(width: 640, height: 420, body)
+        body += top.legend([("mean ± 95% CI (\(n) seeds)", "#1f77b4", false), ("w = 0 baseline", "#888", true),
+                            ("best w = \(best.map { Self.weight($0.auxWeight) } ?? "-")", "#d62728", false)])
+
+        let deltas = rows.compactMap { r in r.deltaVsZero.map { (r.auxWeight, $0) } }
+        let bottom = SVGPanel(x: 0, y: 400, width: 820, height: 320, xRange: xRange,
+                              yRange: Self.padded(deltas.flatMap { [$0.1.ci95?.low ?? $0.1.mean, $0.1.ci95?.high ?? $0.1.mean] } + [0]),
+                              title: "paired difference to w = 0 over shared seeds (what the verdict rests on)",
+                              xLabel: "aux loss weight w", yLabel: "mIoU minus w = 0", legendWidth: 190)
+        body += bottom.frame()
+        body += bottom.line([(xRange.lowerBound, 0), (xRange.upperBound, 0)], colour: "#888", dashed: true)
+        for (w, d) in deltas {
+            if let ci = d.ci95 { body += bottom.errorBar(at: w, ci, colour: "#2ca02c", cssClass: "delta-ci") }
+            let significant = (d.pT ?? 1) < alpha
+            body += "<circle class=\"delta\" cx=\"\(bottom.f(bottom.px(w)))\" cy=\"\(bottom.f(bottom.py(d.mean)))\" r=\"4\" "
+                + "fill=\"\(significant ? "#2ca02c" : "white")\" stroke=\"#2ca02c\" stroke-width=\"1.5\"/>\n"
+        }
+        body += bottom.legend([("paired mean ± 95% CI", "#2ca02c", false), ("no difference", "#888", true),
+                               ("filled: p < \(alpha) (paired t)", "#2ca02c", false)])
+        return svgDocument(width: 820, height: 720, body)
+    }
+
+    /// A value range around `values` with 15 % room on either side (at least 0.005).
+    static func padded(_ values: [Double]) -> ClosedRange<Double> {
+        var low = values.min() ?? 0, high = values.max() ?? 1
+        let pad = max((high - low) * 0.15, 0.005)
+        low -= pad
+        high += pad
+        return low...high
     }
 }
 
@@ -84,8 +103,8 @@ public struct TrainingCurves: Sendable {
                      xLabel: "iteration", yLabel: "cross-entropy (mean over seeds)"),
             SVGPanel(x: 420, y: 0, width: 420, height: 360, xRange: 0...xMax, yRange: 0...lossMax, title: "auxiliary loss",
                      xLabel: "iteration", yLabel: "cross-entropy (mean over seeds)"),
-            SVGPanel(x: 840, y: 0, width: 420, height: 360, xRange: 0...xMax, yRange: 0...max(miou.max() ?? 1, 0.05) * 1.05,
-                     title: "validation mIoU", xLabel: "iteration", yLabel: "mIoU (mean over seeds)"),
+            SVGPanel(x: 840, y: 0, width: 520, height: 360, xRange: 0...xMax, yRange: 0...max(miou.max() ?? 1, 0.05) * 1.05,
+                     title: "validation mIoU", xLabel: "iteration", yLabel: "mIoU (mean over seeds)", legendWidth: 100),
         ]
         var body = panels.map { $0.frame() }.joined()
         for (i, s) in series.enumerated() {
@@ -97,6 +116,6 @@ public struct TrainingCurves: Sendable {
         body += panels[2].legend(series.enumerated().map { ("w = \(AblationReport.weight($0.element.auxWeight))", plotPalette[$0.offset % plotPalette.count], false) })
         body += "<text x=\"10\" y=\"378\" font-size=\"11\">Sweep \(escape(sweep)): losses averaged over seeds in bins of \(binSize) iterations; "
             + "mIoU at each evaluation, averaged over seeds</text>\n"
-        return svgDocument(width: 1260, height: 385, body)
+        return svgDocument(width: 1360, height: 385, body)
     }
 }

@@ -16,6 +16,9 @@ public struct AblationReport: Sendable {
         public let pixelSummary: SeedStatistics.Summary?
         /// This weight minus w = 0 over shared seeds (nil for w = 0 itself or without a w = 0 row).
         public let deltaVsZero: SeedStatistics.Paired?
+        /// What separating this weight from the best takes (for the best: from w = 0); nil without two
+        /// shared seeds (or, for the best, without a w = 0 row or when it is w = 0).
+        public let toDecide: SeedsToDecide?
         public let probabilityBest: Double
         public let failed: [Int64]
         public let unfinished: [Int64]
@@ -53,29 +56,70 @@ public struct AblationReport: Sendable {
         }
         let zero = perWeight.first { $0.0 == 0 }?.1
         let pBest = SeedStatistics.probabilityBest(perWeight.map(\.1), resamples: resamples)
-        rows = perWeight.enumerated().map { i, r in
-            Row(auxWeight: r.0, miou: r.1, pixelAccuracy: r.2,
-                summary: SeedStatistics.summary(r.1.keys.sorted().compactMap { r.1[$0] }),
-                pixelSummary: SeedStatistics.summary(r.2.keys.sorted().compactMap { r.2[$0] }),
-                deltaVsZero: r.0 == 0 ? nil : zero.flatMap { SeedStatistics.paired(r.1, minus: $0) },
-                probabilityBest: pBest[i], failed: r.3, unfinished: r.4)
-        }
-        if let top = rows.filter({ $0.summary != nil }).max(by: { ($0.summary?.mean ?? 0) < ($1.summary?.mean ?? 0) }) {
-            let tied = rows.filter { row in
-                guard row.auxWeight != top.auxWeight, row.summary != nil else { return false }
+        // The best: the highest mean; the tied: weights whose paired test against it does not reject.
+        func mean(_ bySeed: [Int64: Double]) -> Double { Statistics.mean(bySeed.keys.sorted().compactMap { bySeed[$0] }) ?? 0 }
+        let top = perWeight.filter { !$0.1.isEmpty }.max { mean($0.1) < mean($1.1) }
+        if let top {
+            let tied = perWeight.filter { other in
+                guard other.0 != top.0, !other.1.isEmpty else { return false }
                 // Without two shared seeds nothing shows it worse: tied.
-                guard let test = SeedStatistics.paired(top.miou, minus: row.miou), test.n >= 2 else { return true }
+                guard let test = SeedStatistics.paired(top.1, minus: other.1), test.n >= 2 else { return true }
                 // Identical paired differences have no t statistic: tied only when they are all zero.
                 return (test.pT ?? (test.mean == 0 ? 1 : 0)) >= alpha
-            }.map(\.auxWeight)
-            best = (top.auxWeight, tied)
+            }.map(\.0)
+            best = (top.0, tied)
         } else {
             best = nil
+        }
+        rows = perWeight.enumerated().map { i, r in
+            var toDecide: SeedsToDecide?
+            if let top {
+                if r.0 != top.0 {
+                    toDecide = SeedsToDecide(versus: top.0, leading: top.1, other: r.1, alpha: alpha)
+                } else if r.0 != 0 {
+                    toDecide = zero.flatMap { SeedsToDecide(versus: 0, leading: r.1, other: $0, alpha: alpha) }
+                }
+            }
+            return Row(auxWeight: r.0, miou: r.1, pixelAccuracy: r.2,
+                       summary: SeedStatistics.summary(r.1.keys.sorted().compactMap { r.1[$0] }),
+                       pixelSummary: SeedStatistics.summary(r.2.keys.sorted().compactMap { r.2[$0] }),
+                       deltaVsZero: r.0 == 0 ? nil : zero.flatMap { SeedStatistics.paired(r.1, minus: $0) },
+                       toDecide: toDecide, probabilityBest: pBest[i], failed: r.3, unfinished: r.4)
         }
     }
 
     /// The row of the best weight.
     public var bestRow: Row? { best.flatMap { b in rows.first { $0.auxWeight == b.auxWeight } } }
+
+    /// What deciding takes, in one line: of the weights tied with the best (else of all others), the
+    /// one hardest to separate from it (the most seeds to decide) and the paired seeds per weight that
+    /// needs; tied weights sharing fewer than two seeds with the best; then the best against w = 0.
+    /// Nil without a best weight or any comparison to rest on.
+    public var toDecideLine: String? {
+        guard let best else { return nil }
+        func amount(_ d: SeedsToDecide) -> String {
+            switch d.seeds {
+            case .count(let n): "about \(n) seeds per weight"
+            case .beyondCap: "more than \(PairedPower.cap) seeds per weight"
+            case .undefined: "no number of seeds (their paired mean difference is zero)"
+            }
+        }
+        let others = rows.filter { $0.auxWeight != best.auxWeight }
+        let tied = others.filter { best.tied.contains($0.auxWeight) }
+        let candidates = (tied.contains { $0.toDecide != nil } ? tied : others).filter { $0.toDecide != nil }
+        var parts: [String] = []
+        // The best against w = 0 has its own part below.
+        if let hardest = candidates.max(by: { ($0.toDecide?.hardness ?? 0) < ($1.toDecide?.hardness ?? 0) }), let d = hardest.toDecide,
+           hardest.auxWeight != 0 || bestRow?.toDecide == nil {
+            parts.append("to separate the best from \(Self.weight(hardest.auxWeight)): \(amount(d))")
+        }
+        let unmeasured = tied.filter { $0.toDecide == nil }.map { Self.weight($0.auxWeight) }
+        if !unmeasured.isEmpty { parts.append("\(unmeasured.joined(separator: ", ")): fewer than two seeds shared with the best") }
+        if let d = bestRow?.toDecide { parts.append("the best from w = 0: \(amount(d))") }
+        guard !parts.isEmpty else { return nil }
+        return "Seeds to decide (paired t-test, alpha \(alpha), power 0.8; now \(bestRow?.summary?.n ?? 0) for the best): "
+            + parts.joined(separator: "; ") + "."
+    }
 
     /// One line against PSPNet's finding, in mIoU points (x100) as the paper reports them.
     public var verdict: String {

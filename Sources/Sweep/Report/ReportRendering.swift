@@ -27,29 +27,34 @@ extension AblationReport {
     }
 
     static let header = ["aux w", "n", "mIoU mean", "std", "95% CI", "pixel acc", "vs w=0 (paired)", "95% CI", "p (t)",
-                         "p (perm)", "P(best)", "not done"]
+                         "p (perm)", "P(best)", "decide vs", "gap", "gap sd", "seeds to decide", "not done"]
 
     func cells(_ r: Row) -> [String] {
         let notDone = [r.failed.isEmpty ? nil : "failed seeds \(r.failed.map(String.init).joined(separator: ","))",
                        r.unfinished.isEmpty ? nil : "unfinished seeds \(r.unfinished.map(String.init).joined(separator: ","))"]
             .compactMap { $0 }.joined(separator: "; ")
+        let decide = r.toDecide
         return [Self.weight(r.auxWeight) + (best?.auxWeight == r.auxWeight ? " *" : ""), "\(r.summary?.n ?? 0)",
                 Self.fixed(r.summary?.mean), Self.fixed(r.summary?.std), Self.interval(r.summary?.ci95),
                 Self.fixed(r.pixelSummary?.mean), r.auxWeight == 0 ? "(baseline)" : Self.signed(r.deltaVsZero?.mean),
                 Self.interval(r.deltaVsZero?.ci95, signed: true), Self.p(r.deltaVsZero?.pT), Self.p(r.deltaVsZero?.pPermutation),
-                Self.fixed(r.probabilityBest, 3), notDone.isEmpty ? "" : notDone]
+                Self.fixed(r.probabilityBest, 3),
+                decide.map { $0.versus == best?.auxWeight ? "best" : "w=0" } ?? "-", Self.signed(decide?.difference),
+                Self.fixed(decide?.std), decide?.cell ?? "-", notDone.isEmpty ? "" : notDone]
     }
 
     func text(markdown: Bool) -> String {
         let title = "Sweep \(sweep): \(point.rawValue) validation mIoU per aux weight over seeds "
-            + "(paired differences over shared seeds; P(best) by bootstrap over seeds; * = best)"
+            + "(paired differences over shared seeds; P(best) by bootstrap over seeds; * = best; "
+            + "gap = the best minus this weight, or for the best minus w = 0)"
         let table = markdown ? TextTable.markdown(header: Self.header, rows: rows.map(cells))
-                             : TextTable.render(header: Self.header, rows: rows.map(cells), leftAligned: [0])
+                             : TextTable.render(header: Self.header, rows: rows.map(cells), leftAligned: [0, 11])
         var lines = [markdown ? "**\(title)**\n" : title, table, ""]
         if let best {
             lines.append("Best: w = \(Self.weight(best.auxWeight)); not significantly worse (paired t-test against it, "
                          + "alpha \(alpha)): \(best.tied.isEmpty ? "none" : best.tied.map { Self.weight($0) }.joined(separator: ", ")).")
         }
+        if let toDecideLine { lines.append(toDecideLine) }
         let missing = rows.flatMap { r in (r.failed + r.unfinished).map { "w=\(Self.weight(r.auxWeight)) seed \($0)" } }
         if !missing.isEmpty { lines.append("Not in the means (failed or unfinished): \(missing.joined(separator: ", ")).") }
         lines.append(verdict)
@@ -58,40 +63,24 @@ extension AblationReport {
 
     static let csvHeader = ["aux_weight", "n", "miou_mean", "miou_std", "miou_ci95_low", "miou_ci95_high", "pixel_acc_mean",
                             "delta_vs_zero_mean", "delta_ci95_low", "delta_ci95_high", "p_t", "p_permutation", "p_best",
-                            "failed_seeds", "unfinished_seeds"]
+                            "decide_versus", "decide_gap", "decide_gap_sd", "seeds_to_decide", "failed_seeds", "unfinished_seeds"]
 
     func csvRow(_ r: Row) -> [String] {
         func num(_ v: Double?) -> String { v.map { String($0) } ?? "" }
+        let d = r.toDecide
         return [String(r.auxWeight), "\(r.summary?.n ?? 0)", num(r.summary?.mean), num(r.summary?.std), num(r.summary?.ci95?.low),
                 num(r.summary?.ci95?.high), num(r.pixelSummary?.mean), num(r.deltaVsZero?.mean), num(r.deltaVsZero?.ci95?.low),
                 num(r.deltaVsZero?.ci95?.high), num(r.deltaVsZero?.pT), num(r.deltaVsZero?.pPermutation), num(r.probabilityBest),
+                num(d?.versus), num(d?.difference), num(d?.std), d.map { $0.seeds == .beyondCap ? ">\(PairedPower.cap)" : $0.count.map(String.init) ?? "" } ?? "",
                 r.failed.map(String.init).joined(separator: " "), r.unfinished.map(String.init).joined(separator: " ")]
     }
 
-    /// JSON with `sweep`, `metric`, `point`, `alpha`, `weights` (each with `aux_weight`, `n`, `mean`,
-    /// `std`, `ci95`, `pixel_acc`, `delta_vs_zero` {mean, ci95, p, p_permutation, n}, `p_best`,
-    /// `failed_seeds`, `unfinished_seeds`), `best` {aux_weight, tied}, `verdict`.
+    /// The report as JSON (`ReportDocument`, keys sorted, pretty-printed).
     var json: String {
-        func value(_ v: Double?) -> Any { v.map { $0 as Any } ?? NSNull() }
-        func pair(_ ci: (low: Double, high: Double)?) -> Any { ci.map { [$0.low, $0.high] as Any } ?? NSNull() }
-        let weights: [[String: Any]] = rows.map { r in
-            var delta: Any = NSNull()
-            if let d = r.deltaVsZero {
-                delta = ["mean": d.mean, "ci95": pair(d.ci95), "p": value(d.pT), "p_permutation": value(d.pPermutation), "n": d.n]
-            }
-            return ["aux_weight": r.auxWeight, "n": r.summary?.n ?? 0, "mean": value(r.summary?.mean), "std": value(r.summary?.std),
-                    "ci95": pair(r.summary?.ci95), "pixel_acc": ["mean": value(r.pixelSummary?.mean), "std": value(r.pixelSummary?.std)],
-                    "delta_vs_zero": delta, "p_best": r.probabilityBest, "failed_seeds": r.failed, "unfinished_seeds": r.unfinished,
-                    "miou_by_seed": Dictionary(uniqueKeysWithValues: r.miou.map { ("\($0.key)", $0.value) })]
-        }
-        let object: [String: Any] = [
-            "sweep": sweep, "metric": "miou", "point": point.rawValue, "alpha": alpha, "weights": weights,
-            "best": best.map { ["aux_weight": $0.auxWeight, "tied": $0.tied] as Any } ?? NSNull(),
-            "verdict": verdict, "reference": Self.reference,
-        ]
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]) else {
-            preconditionFailure("the report is plain JSON values")
-        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        guard let data = try? encoder.encode(ReportDocument(self)) else { preconditionFailure("the report is plain JSON values") }
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -1,13 +1,15 @@
 import Foundation
 
-/// A minimal SVG line-and-point chart: one panel with axes, ticks, labels and a legend.
+/// A minimal SVG line-and-point chart: one panel with axes, round ticks, labels and a legend beside it.
 struct SVGPanel {
     let x: Double, y: Double, width: Double, height: Double
     let xRange: ClosedRange<Double>, yRange: ClosedRange<Double>
     let title: String, xLabel: String, yLabel: String
+    /// Room right of the plot area for a legend (0: none).
+    var legendWidth: Double = 0
 
     var left: Double { x + 60 }
-    var right: Double { x + width - 15 }
+    var right: Double { x + width - 15 - legendWidth }
     var top: Double { y + 30 }
     var bottom: Double { y + height - 45 }
 
@@ -19,17 +21,18 @@ struct SVGPanel {
         bottom - (v - yRange.lowerBound) / max(yRange.upperBound - yRange.lowerBound, 1e-12) * (bottom - top)
     }
 
-    /// Axes, five ticks on each, the title and the axis labels.
+    /// Axes, ticks at round values (`AxisTicks`) with grid lines, the title and the axis labels.
     func frame() -> String {
-        var s = "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(right - left))\" height=\"\(f(bottom - top))\" fill=\"none\" stroke=\"#333\"/>\n"
-        for i in 0...4 {
-            let xv = xRange.lowerBound + Double(i) / 4 * (xRange.upperBound - xRange.lowerBound)
-            let yv = yRange.lowerBound + Double(i) / 4 * (yRange.upperBound - yRange.lowerBound)
+        var s = "<rect class=\"plot-area\" x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(right - left))\" height=\"\(f(bottom - top))\" fill=\"none\" stroke=\"#333\"/>\n"
+        let xTicks = AxisTicks(xRange), yTicks = AxisTicks(yRange)
+        for xv in xTicks.values {
             s += "<line x1=\"\(f(px(xv)))\" y1=\"\(f(bottom))\" x2=\"\(f(px(xv)))\" y2=\"\(f(bottom + 4))\" stroke=\"#333\"/>"
-            s += "<text x=\"\(f(px(xv)))\" y=\"\(f(bottom + 16))\" font-size=\"11\" text-anchor=\"middle\">\(tick(xv, range: xRange))</text>\n"
+            s += "<text class=\"tick\" x=\"\(f(px(xv)))\" y=\"\(f(bottom + 16))\" font-size=\"11\" text-anchor=\"middle\">\(xTicks.label(xv))</text>\n"
+        }
+        for yv in yTicks.values {
             s += "<line x1=\"\(f(left - 4))\" y1=\"\(f(py(yv)))\" x2=\"\(f(left))\" y2=\"\(f(py(yv)))\" stroke=\"#333\"/>"
             s += "<line x1=\"\(f(left))\" y1=\"\(f(py(yv)))\" x2=\"\(f(right))\" y2=\"\(f(py(yv)))\" stroke=\"#eee\"/>"
-            s += "<text x=\"\(f(left - 7))\" y=\"\(f(py(yv) + 4))\" font-size=\"11\" text-anchor=\"end\">\(tick(yv, range: yRange))</text>\n"
+            s += "<text class=\"tick\" x=\"\(f(left - 7))\" y=\"\(f(py(yv) + 4))\" font-size=\"11\" text-anchor=\"end\">\(yTicks.label(yv))</text>\n"
         }
         s += "<text x=\"\(f((left + right) / 2))\" y=\"\(f(y + 18))\" font-size=\"13\" text-anchor=\"middle\" font-weight=\"bold\">\(escape(title))</text>\n"
         s += "<text x=\"\(f((left + right) / 2))\" y=\"\(f(y + height - 10))\" font-size=\"12\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
@@ -46,25 +49,31 @@ struct SVGPanel {
             + (dashed ? " stroke-dasharray=\"5,4\"" : "") + "/>\n"
     }
 
-    /// A legend at the top right of the plot area: (label, colour, dashed).
+    /// A vertical interval at `x` with short caps.
+    func errorBar(at xv: Double, _ interval: (low: Double, high: Double), colour: String, cssClass: String) -> String {
+        let x = px(xv)
+        var s = "<line class=\"\(cssClass)\" x1=\"\(f(x))\" y1=\"\(f(py(interval.low)))\" x2=\"\(f(x))\" y2=\"\(f(py(interval.high)))\" stroke=\"\(colour)\"/>"
+        for v in [interval.low, interval.high] {
+            s += "<line x1=\"\(f(x - 4))\" y1=\"\(f(py(v)))\" x2=\"\(f(x + 4))\" y2=\"\(f(py(v)))\" stroke=\"\(colour)\"/>"
+        }
+        return s + "\n"
+    }
+
+    /// A legend right of the plot area, outside the data (the panel reserves `legendWidth` for it):
+    /// (label, colour, dashed).
     func legend(_ entries: [(String, String, Bool)]) -> String {
+        precondition(legendWidth > 0, "a panel with a legend reserves room for it")
         var s = ""
         for (i, e) in entries.enumerated() {
-            let ly = top + 14 + Double(i) * 15, lx = right - 170
+            let ly = top + 10 + Double(i) * 15, lx = right + 10
             s += "<line x1=\"\(f(lx))\" y1=\"\(f(ly - 4))\" x2=\"\(f(lx + 20))\" y2=\"\(f(ly - 4))\" stroke=\"\(e.1)\" stroke-width=\"2\""
                 + (e.2 ? " stroke-dasharray=\"5,4\"" : "") + "/>"
-            s += "<text x=\"\(f(lx + 26))\" y=\"\(f(ly))\" font-size=\"11\">\(escape(e.0))</text>\n"
+            s += "<text class=\"legend\" x=\"\(f(lx + 26))\" y=\"\(f(ly))\" font-size=\"11\">\(escape(e.0))</text>\n"
         }
         return s
     }
 
     func f(_ v: Double) -> String { String(format: "%.1f", v) }
-
-    /// Tick text with as many decimals as the axis's span needs.
-    func tick(_ v: Double, range: ClosedRange<Double>) -> String {
-        let span = range.upperBound - range.lowerBound
-        return String(format: span >= 20 ? "%.0f" : span >= 2 ? "%.1f" : span >= 0.2 ? "%.2f" : "%.3f", v)
-    }
 }
 
 func escape(_ s: String) -> String {

@@ -44,6 +44,8 @@ public enum SeedStatistics {
     public struct Paired: Sendable {
         public let n: Int
         public let mean: Double
+        /// The sample standard deviation of the differences (nil for fewer than two pairs).
+        public let std: Double?
         public let ci95: (low: Double, high: Double)?
         /// Two-sided paired t-test (nil for fewer than two pairs or identical differences).
         public let pT: Double?
@@ -63,7 +65,7 @@ public enum SeedStatistics {
         if let std = s.std, std > 0 {
             pT = StudentT.twoSidedP(s.mean / (std / Double(d.count).squareRoot()), df: Double(d.count - 1))
         }
-        return Paired(n: d.count, mean: s.mean, ci95: s.ci95, pT: pT, pPermutation: signFlipP(d))
+        return Paired(n: d.count, mean: s.mean, std: s.std, ci95: s.ci95, pT: pT, pPermutation: signFlipP(d))
     }
 
     /// Exact two-sided sign-flip permutation p-value of the mean of `d` (all 2^n sign patterns).

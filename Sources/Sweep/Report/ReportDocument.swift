@@ -1,0 +1,88 @@
+import Foundation
+
+/// The report as `report --format json` writes it (keys in snake case) (and a web view serves it): `sweep`, `metric`,
+/// `point`, `alpha`, `weights[]`, `best`, `verdict`, `to_decide`, `reference`. Absent values are
+/// `null`, never left out, and not-a-number values (P(best) without shared seeds) are `null` too.
+struct ReportDocument: Encodable {
+    /// One weight's row.
+    struct Weight: Encodable {
+        let auxWeight: Double
+        let n: Int
+        let mean: OrNull<Double>
+        let std: OrNull<Double>
+        let ci95: OrNull<[Double]>
+        let pixelAcc: PixelAccuracy
+        let deltaVsZero: OrNull<Delta>
+        let pBest: OrNull<Double>
+        /// Against the best, and for the best against w = 0; null where undefined (a zero difference,
+        /// fewer than two shared seeds) or beyond the cap (then `decide.beyond_cap` is true).
+        let seedsToDecide: OrNull<Int>
+        let decide: OrNull<Decide>
+        let failedSeeds: [Int64]
+        let unfinishedSeeds: [Int64]
+        let miouBySeed: [String: Double]
+    }
+
+    struct PixelAccuracy: Encodable { let mean: OrNull<Double>, std: OrNull<Double> }
+
+    struct Delta: Encodable {
+        let mean: Double, ci95: OrNull<[Double]>, p: OrNull<Double>, pPermutation: OrNull<Double>, n: Int
+    }
+
+    /// The paired comparison `seeds_to_decide` rests on: the other weight, the observed mean difference
+    /// (leading side minus the other), its standard deviation over the `n` shared seeds.
+    struct Decide: Encodable { let versus: Double, difference: Double, sd: Double, n: Int, beyondCap: Bool }
+
+    struct Best: Encodable { let auxWeight: Double, tied: [Double] }
+
+    let sweep: String
+    let metric = "miou"
+    let point: String
+    let alpha: Double
+    let weights: [Weight]
+    let best: OrNull<Best>
+    let verdict: String
+    let toDecide: OrNull<String>
+    let reference = AblationReport.reference
+
+    init(_ report: AblationReport) {
+        func interval(_ ci: (low: Double, high: Double)?) -> OrNull<[Double]> { OrNull(ci.map { [$0.low, $0.high] }) }
+        sweep = report.sweep
+        point = report.point.rawValue
+        alpha = report.alpha
+        weights = report.rows.map { r in
+            Weight(auxWeight: r.auxWeight, n: r.summary?.n ?? 0, mean: OrNull(r.summary?.mean), std: OrNull(r.summary?.std),
+                   ci95: interval(r.summary?.ci95),
+                   pixelAcc: PixelAccuracy(mean: OrNull(r.pixelSummary?.mean), std: OrNull(r.pixelSummary?.std)),
+                   deltaVsZero: OrNull(r.deltaVsZero.map {
+                       Delta(mean: $0.mean, ci95: interval($0.ci95), p: OrNull($0.pT), pPermutation: OrNull($0.pPermutation), n: $0.n)
+                   }),
+                   pBest: OrNull(r.probabilityBest), seedsToDecide: OrNull(r.toDecide?.count),
+                   decide: OrNull(r.toDecide.map {
+                       Decide(versus: $0.versus, difference: $0.difference, sd: $0.std, n: $0.n, beyondCap: $0.seeds == .beyondCap)
+                   }),
+                   failedSeeds: r.failed, unfinishedSeeds: r.unfinished,
+                   miouBySeed: Dictionary(uniqueKeysWithValues: r.miou.map { ("\($0.key)", $0.value) }))
+        }
+        best = OrNull(report.best.map { Best(auxWeight: $0.auxWeight, tied: $0.tied) })
+        verdict = report.verdict
+        toDecide = OrNull(report.toDecideLine)
+    }
+}
+
+/// A value that encodes as JSON `null` when absent (synthesized `Encodable` leaves an absent optional
+/// out) and when it is a floating-point value that is not finite.
+struct OrNull<Value: Encodable>: Encodable {
+    let value: Value?
+
+    init(_ value: Value?) { self.value = value }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let value, (value as? Double)?.isFinite ?? true {
+            try container.encode(value)
+        } else {
+            try container.encodeNil()
+        }
+    }
+}

@@ -53,7 +53,31 @@ struct SpecParserTests {
         ("name: x\ndata: {kind: cityscapes}\n", "data.kind", "must be 'shapes', 'simple-shapes' or 'folder'"),
         ("name: x\naux_weights: [0.1\n", "yaml", "not valid YAML"),
         ("name: x\nname: y\n", "yaml", "duplicate key"),
+        ("name: x\nseeds: {initial: 5, max: 40}\n", "seeds.step", "is required in an adaptive sweep"),
+        ("name: x\nseeds: {initial: 1, step: 1, max: 4}\n", "seeds.initial", "must be in 2...1000"),
+        ("name: x\nseeds: {initial: 5, step: 5, max: 4}\n", "seeds.max", "must not be below seeds.initial"),
+        ("name: x\nseeds: {initial: 2, step: 1, max: 4, min: 1}\n", "seeds.min", "unknown"),
+        ("name: x\nseeds: 5\nuntil: {weights: 2}\n", "until", "needs an adaptive sweep"),
+        ("name: x\naux_weights: [0.0, 0.5]\nseeds: {initial: 2, step: 1, max: 4}\nuntil: {weights: 2}\n", "until.weights",
+         "must be below the number of weights (2)"),
+        ("name: x\naux_weights: [0.5]\nseeds: {initial: 2, step: 1, max: 4}\n", "seeds", "at least two aux weights"),
     ]
+
+    @Test("seeds: {initial, step, max} makes an adaptive sweep: seeds 0 ..< max, round 1 registered, the plan in the identity")
+    func adaptive() throws {
+        let text = "name: x\naux_weights: [0.0, 0.5, 1.0]\nseeds: {initial: 3, step: 2, max: 8}\nuntil: {weights: 2}\n"
+        let spec = try SpecParser.parse(text, file: "a")
+        #expect(spec.adaptive == AdaptiveSeeds(initial: 3, step: 2, max: 8, untilWeights: 2))
+        #expect(spec.seeds == Array(0..<8))
+        #expect(spec.jobKeys.map { "\($0.auxWeight)/\($0.seed)" } == ["0.0/0", "0.0/1", "0.0/2", "0.5/0", "0.5/1", "0.5/2", "1.0/0", "1.0/1", "1.0/2"])
+        #expect(spec.firstRound == SweepRound(sweep: "x", round: 1, seeds: 3, weights: [0, 0.5, 1]))
+        #expect(spec.adaptive?.rounds == 4 && spec.adaptive.map { (1...4).map($0.seedCount) } == [3, 5, 7, 8])
+        // The plan is part of the identity; a fixed sweep's identity has no trace of it.
+        let other = try SpecParser.parse(text.replacingOccurrences(of: "step: 2", with: "step: 3"), file: "a")
+        #expect(spec.specHash != other.specHash)
+        let fixed = try SpecParser.parse("name: x\naux_weights: [0.0, 0.5, 1.0]\nseeds: 8\n", file: "f")
+        #expect(fixed.adaptive == nil && !fixed.canonicalJSON.contains("adaptive") && spec.canonicalJSON.contains("adaptive"))
+    }
 
     @Test("bad files: one line naming the file, the field and its line, and the problem", arguments: badFiles)
     func bad(_ text: String, _ field: String, _ problem: String) {

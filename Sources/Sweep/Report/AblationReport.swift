@@ -30,15 +30,18 @@ public struct AblationReport: Sendable {
     public let rows: [Row]
     /// The highest mean mIoU, and every weight whose paired test against it has p >= alpha.
     public let best: (auxWeight: Double, tied: [Double])?
+    /// An adaptive sweep's plan and rounds (nil for a fixed sweep).
+    public let adaptive: AdaptiveState?
 
     /// PSPNet's finding (Zhao et al. 2017, Table 2, ADE20K val, ResNet50).
     public static let reference = "PSPNet (ADE20K, ResNet50) found 0.4 best (+1.41 mIoU over no aux loss)"
 
     /// - Parameters:
     ///   - jobs: every job of the sweep; `evaluations` by job id.
-    public init(sweep: String, jobs: [JobRecord], evaluations: [Int64: [EvalRow]], point: Point = .final,
-                alpha: Double = 0.05, resamples: Int = 10_000) {
+    public init(sweep: String, jobs: [JobRecord], evaluations: [Int64: [EvalRow]], adaptive: AdaptiveState? = nil,
+                point: Point = .final, alpha: Double = 0.05, resamples: Int = 10_000) {
         self.sweep = sweep
+        self.adaptive = adaptive
         self.point = point
         self.alpha = alpha
         let weights = Array(Set(jobs.map(\.auxWeight))).sorted()

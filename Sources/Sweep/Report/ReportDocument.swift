@@ -1,7 +1,7 @@
 import Foundation
 
 /// The report as `report --format json` writes it (keys in snake case) (and a web view serves it): `sweep`, `metric`,
-/// `point`, `alpha`, `weights[]`, `best`, `verdict`, `to_decide`, `reference`. Absent values are
+/// `point`, `alpha`, `weights[]`, `best`, `verdict`, `to_decide`, `adaptive`, `reference`. Absent values are
 /// `null`, never left out, and not-a-number values (P(best) without shared seeds) are `null` too.
 struct ReportDocument: Encodable {
     /// One weight's row.
@@ -43,7 +43,11 @@ struct ReportDocument: Encodable {
     let best: OrNull<Best>
     let verdict: String
     let toDecide: OrNull<String>
+    /// An adaptive sweep's plan and rounds with their decisions (null for a fixed sweep).
+    let adaptive: OrNull<Adaptive>
     let reference = AblationReport.reference
+
+    struct Adaptive: Encodable { let plan: AdaptiveSeeds, rounds: [SweepRound] }
 
     init(_ report: AblationReport) {
         func interval(_ ci: (low: Double, high: Double)?) -> OrNull<[Double]> { OrNull(ci.map { [$0.low, $0.high] }) }
@@ -67,6 +71,7 @@ struct ReportDocument: Encodable {
         best = OrNull(report.best.map { Best(auxWeight: $0.auxWeight, tied: $0.tied) })
         verdict = report.verdict
         toDecide = OrNull(report.toDecideLine)
+        adaptive = OrNull(report.adaptive.map { Adaptive(plan: $0.plan, rounds: $0.rounds) })
     }
 }
 

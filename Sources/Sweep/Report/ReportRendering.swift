@@ -30,7 +30,9 @@ extension AblationReport {
                          "p (perm)", "P(best)", "decide vs", "gap", "gap sd", "seeds to decide", "not done"]
 
     func cells(_ r: Row) -> [String] {
-        let notDone = [r.failed.isEmpty ? nil : "failed seeds \(r.failed.map(String.init).joined(separator: ","))",
+        let dropped = adaptive?.rounds.first { $0.decision.map { $0.dropped.contains(r.auxWeight) || $0.failed.contains(r.auxWeight) } ?? false }
+        let notDone = [dropped.map { "dropped after round \($0.round)" },
+                       r.failed.isEmpty ? nil : "failed seeds \(r.failed.map(String.init).joined(separator: ","))",
                        r.unfinished.isEmpty ? nil : "unfinished seeds \(r.unfinished.map(String.init).joined(separator: ","))"]
             .compactMap { $0 }.joined(separator: "; ")
         let decide = r.toDecide
@@ -55,6 +57,7 @@ extension AblationReport {
                          + "alpha \(alpha)): \(best.tied.isEmpty ? "none" : best.tied.map { Self.weight($0) }.joined(separator: ", ")).")
         }
         if let toDecideLine { lines.append(toDecideLine) }
+        if let adaptive { lines += adaptive.lines }
         let missing = rows.flatMap { r in (r.failed + r.unfinished).map { "w=\(Self.weight(r.auxWeight)) seed \($0)" } }
         if !missing.isEmpty { lines.append("Not in the means (failed or unfinished): \(missing.joined(separator: ", ")).") }
         lines.append(verdict)
@@ -80,6 +83,7 @@ extension AblationReport {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
         guard let data = try? encoder.encode(ReportDocument(self)) else { preconditionFailure("the report is plain JSON values") }
         return String(decoding: data, as: UTF8.self)
     }

@@ -14,6 +14,12 @@ public final class StopSignal: @unchecked Sendable {
     /// Asks the workers to stop.
     public func raise() { lock.withLock { raised = true } }
 
+    /// Sleeps up to `seconds`, waking early (within 0.1 s) when a stop is asked for.
+    public func wait(seconds: TimeInterval) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !isRaised, Date() < deadline { Thread.sleep(forTimeInterval: min(0.1, max(0, deadline.timeIntervalSinceNow))) }
+    }
+
     /// Whether a stop was asked for.
     public var isRaised: Bool { lock.withLock { raised } || external() }
 }

@@ -85,7 +85,7 @@ public final class SweepRunner: Sendable {
                 Compute.setThreads(threadsPerWorker)
                 let worker = JobWorker(name: workers == 1 ? workerName : "\(workerName)-\(index)", grace: grace)
                 do {
-                    while !stop.isRaised, let job = try store.claim(sweep: spec.name, worker: worker) {
+                    while !stop.isRaised, let job = try nextJob(worker: worker, index: index) {
                         let claim = job.claim
                         heartbeats.hold(claim)
                         defer { heartbeats.release(claim) }
@@ -108,6 +108,28 @@ public final class SweepRunner: Sendable {
         if let error = errors.first { throw error }
         return ended.value
     }
+
+    /// The next job for `worker`, or nil when the sweep needs no more (or a stop is raised). With
+    /// nothing to claim, an adaptive sweep may still plan a round: the store decides the current one
+    /// once all its jobs have ended (whichever worker gets there first), and this worker waits,
+    /// polling every `roundPoll` seconds, while others still run jobs of it.
+    func nextJob(worker: JobWorker, index: Int) throws -> JobRecord? {
+        while !stop.isRaised {
+            if let job = try store.claim(sweep: spec.name, worker: worker) { return job }
+            switch try store.advanceRounds(sweep: spec.name) {
+            case .finished: return nil
+            case .planned(let round, let jobs):
+                if let decided = try store.adaptiveState(sweep: spec.name)?.rounds.first(where: { $0.round == round - 1 }) {
+                    onProgress(.roundDecided(decided, newJobs: jobs))
+                }
+            case .waiting: stop.wait(seconds: Self.roundPoll)
+            }
+        }
+        return nil
+    }
+
+    /// How often a worker waiting for a round's last jobs looks again (seconds).
+    static let roundPoll: TimeInterval = 1
 
     /// The folder of this sweep's checkpoints in this store.
     public var sweepCheckpointDirectory: URL {

@@ -159,7 +159,7 @@ struct Reader {
     }
 
     mutating func sweep(_ top: Node.Mapping, mark: Mark?) throws -> SweepSpec {
-        let f = try fields(top, path: "", allowed: ["name", "aux_weights", "seeds", "jobs", "data", "model", "train", "base_dir"])
+        let f = try fields(top, path: "", allowed: ["name", "aux_weights", "seeds", "until", "jobs", "data", "model", "train", "base_dir"])
         if let n = f["base_dir"] {
             guard let path = n.string, path.hasPrefix("/") else { throw fail("base_dir", n, "must be an absolute path, got \(describe(n))") }
             baseDirectory = URL(fileURLWithPath: path)
@@ -174,7 +174,30 @@ struct Reader {
         }
         var spec = SweepSpec(name: name, auxWeights: [0, 0.2, 0.4, 0.6, 0.8, 1], seeds: [0, 1, 2])
         if let node = f["aux_weights"] { spec.auxWeights = try auxWeights(node) }
-        if let node = f["seeds"] { spec.seeds = try seeds(node) }
+        if let node = f["seeds"] {
+            if case .mapping(let mapping) = node {
+                let plan = try adaptiveSeeds(mapping, node)
+                spec.adaptive = plan
+                spec.seeds = (0..<UInt64(plan.max)).map { $0 }
+            } else {
+                spec.seeds = try seeds(node)
+            }
+        }
+        if let node = f["until"] {
+            guard spec.adaptive != nil else {
+                throw fail("until", node, "needs an adaptive sweep (seeds: {initial, step, max}); with a fixed set of seeds every job runs")
+            }
+            let u = try section(node, "until", allowed: ["weights"])
+            guard let k = u["weights"] else { throw fail("until.weights", node, "is required") }
+            let count = try integer(k, "until.weights", in: 1...1000)
+            guard count < spec.auxWeights.count else {
+                throw fail("until.weights", k, "must be below the number of weights (\(spec.auxWeights.count)), got \(count)")
+            }
+            spec.adaptive?.untilWeights = count
+        }
+        if spec.adaptive != nil, spec.auxWeights.count < 2, let node = f["seeds"] {
+            throw fail("seeds", node, "an adaptive sweep compares weights: it needs at least two aux weights")
+        }
         if let node = f["jobs"] { spec.jobs = try integer(node, "jobs", in: 1...256) }
         if let node = f["data"] { try data(node, into: &spec.config) }
         if let node = f["model"] { try model(node, into: &spec.config.model) }
@@ -230,6 +253,18 @@ struct Reader {
             throw fail(field, node, "weight \(weights[duplicate.offset].text) appears twice")
         }
         return values
+    }
+
+    /// `seeds: {initial, step, max}`: an adaptive sweep's plan.
+    func adaptiveSeeds(_ mapping: Node.Mapping, _ node: Node) throws -> AdaptiveSeeds {
+        let r = try fields(mapping, path: "seeds", allowed: ["initial", "step", "max"])
+        func value(_ key: String, in range: ClosedRange<Int>) throws -> Int {
+            guard let n = r[key] else { throw fail("seeds.\(key)", node, "is required in an adaptive sweep (seeds: {initial, step, max})") }
+            return try integer(n, "seeds.\(key)", in: range)
+        }
+        let initial = try value("initial", in: 2...1000), step = try value("step", in: 1...1000), max = try value("max", in: 2...1000)
+        guard max >= initial else { throw fail("seeds.max", r["max"], "must not be below seeds.initial (\(initial)), got \(max)") }
+        return AdaptiveSeeds(initial: initial, step: step, max: max)
     }
 
     func seeds(_ node: Node) throws -> [UInt64] {

@@ -47,6 +47,15 @@ public protocol ResultsStore: AnyObject, Sendable {
     /// A sweep's jobs (by weight and seed) and every evaluation by job id, read in one snapshot.
     func reportData(sweep: String) throws -> (jobs: [JobRecord], evaluations: [Int64: [EvalRow]])
 
+    /// An adaptive sweep's plan and rounds (nil for a fixed sweep or an unknown one).
+    func adaptiveState(sweep: String) throws -> AdaptiveState?
+    /// What a worker that found nothing to claim does next, in one transaction that every process
+    /// takes in turn: for a fixed or stopped sweep `.finished`; while jobs of the current round have
+    /// not ended `.waiting`; else it decides the round (`RoundDecider`), records the decision and,
+    /// unless it stops the sweep, the next round and its jobs (`.planned`). So any number of `run` and
+    /// `work` processes agree on every round, and a resumed sweep decides as an uninterrupted one.
+    func advanceRounds(sweep: String) throws -> RoundAdvance
+
     /// Writes a sweep read from another store (`archive(sweep:)`), jobs under new ids, in one
     /// transaction; a sweep of that name already here is refused (`StoreError.sweepExists`) and
     /// nothing is written. Running jobs arrive interrupted, unfinished ones without a checkpoint.
@@ -149,7 +158,8 @@ extension ResultsStore {
     public func ablationReport(sweep: String, point: AblationReport.Point = .final) throws -> AblationReport {
         let data = try reportData(sweep: sweep)
         guard !data.jobs.isEmpty else { throw StoreError.unknownSweep(sweep) }
-        return AblationReport(sweep: sweep, jobs: data.jobs, evaluations: data.evaluations, point: point)
+        return AblationReport(sweep: sweep, jobs: data.jobs, evaluations: data.evaluations,
+                              adaptive: try adaptiveState(sweep: sweep), point: point)
     }
 
     /// Steps and evaluations of every job of `sweep` that has any: the training curves.
@@ -174,6 +184,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     /// worker holding `claim` must stop it without writing.
     case claimLost(JobClaim)
     case sweepExists(name: String, location: String)
+    /// A round's stored JSON does not read (edited by hand, or written by a newer auxsweep).
+    case corruptRound(location: String, problem: String)
 
     public var description: String {
         switch self {
@@ -185,6 +197,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .missingStoreID(let path): "\(path): store: the table of the database's id is empty (edited by hand?)"
         case .sweepExists(let name, let location):
             "\(location): sweep '\(name)' is already there; nothing was copied (copy it to another store, or rename it)"
+        case .corruptRound(let location, let problem): "\(location): rounds: a stored round does not read (\(problem))"
         case .claimLost(let claim): "\(claim): another worker has claimed it since, or it has ended; this worker stopped it"
         }
     }

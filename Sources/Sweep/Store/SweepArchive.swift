@@ -12,6 +12,8 @@ public struct SweepArchive: Sendable, Equatable {
 
     public var sweep: SweepRecord
     public var jobs: [Job]
+    /// An adaptive sweep's plan and rounds (nil for a fixed sweep).
+    public var adaptive: AdaptiveState?
 
     /// Step rows over all jobs.
     public var stepCount: Int { jobs.reduce(0) { $0 + $1.steps.count } }
@@ -40,6 +42,6 @@ extension ResultsStore {
             let id = job.claim.job
             return SweepArchive.Job(job: job, steps: try steps(job: id), evaluations: data.evaluations[id] ?? [])
         }
-        return SweepArchive(sweep: sweep, jobs: jobs)
+        return SweepArchive(sweep: sweep, jobs: jobs, adaptive: try adaptiveState(sweep: name))
     }
 }

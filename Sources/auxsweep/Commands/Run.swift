@@ -65,12 +65,17 @@ struct Run: ParsableCommand {
             let checkpoints = try worker.checkpointDirectory(for: address)
             let summaries = try store.jobSummaries(JobFilter(sweep: spec.name))
             let open = summaries.filter { !$0.job.status.hasEnded }
-            let workers = max(1, min(jobs ?? spec.jobs ?? ProcessInfo.processInfo.activeProcessorCount, max(open.count, 1)))
+            let requested = jobs ?? spec.jobs ?? ProcessInfo.processInfo.activeProcessorCount
+            // An adaptive sweep may plan more jobs than are open now.
+            let workers = spec.adaptive == nil ? max(1, min(requested, max(open.count, 1))) : requested
             let display = ProgressDisplay(total: summaries.count, alreadyDone: summaries.filter { $0.job.status == .done }.count,
-                                          workers: workers, stepsLeft: open.count * spec.config.train.iterations)
+                                          workers: workers, stepsLeft: open.count * spec.config.train.iterations,
+                                          iterationsPerJob: spec.config.train.iterations)
             let runner = SweepRunner(spec: spec, store: store, checkpointDirectory: checkpoints, workers: workers,
                                      grace: worker.grace, stop: stop, onProgress: { display.handle($0) })
-            printError("sweep '\(spec.name)': \(summaries.count) jobs (\(spec.auxWeights.count) weights x \(spec.seeds.count) seeds), "
+            let shape = spec.adaptive.map { "adaptive: \(spec.auxWeights.count) weights, seeds \($0.initial) + \($0.step) per round up to \($0.max)" }
+                ?? "\(spec.auxWeights.count) weights x \(spec.seeds.count) seeds"
+            printError("sweep '\(spec.name)': \(summaries.count) jobs (\(shape)), "
                        + "\(summaries.count - open.count) already finished; \(workers) worker\(workers == 1 ? "" : "s"); database \(address); "
                        + "checkpoints \(runner.sweepCheckpointDirectory.path)")
             try runner.run()

@@ -105,7 +105,11 @@ struct Submit: ParsableCommand {
             let maxArraySize = try cluster.maxArraySize()
             let store = try address.open(create: true)
             try store.register(spec, text: text)
-            let open = try store.jobSummaries(JobFilter(sweep: spec.name)).filter { !$0.job.status.hasEnded }.count
+            var open = try store.jobSummaries(JobFilter(sweep: spec.name)).filter { !$0.job.status.hasEnded }.count
+            // An adaptive sweep whose round ended undecided (its last worker was stopped) decides it here.
+            if open == 0, case .planned = try store.advanceRounds(sweep: spec.name) {
+                open = try store.jobSummaries(JobFilter(sweep: spec.name)).filter { !$0.job.status.hasEnded }.count
+            }
             guard open > 0 else {
                 printLine("sweep '\(spec.name)': every job is done or failed; nothing submitted ('auxsweep report --sweep \(spec.name)')")
                 return

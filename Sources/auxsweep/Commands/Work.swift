@@ -50,7 +50,8 @@ struct Work: ParsableCommand {
             let summaries = try store.jobSummaries(JobFilter(sweep: sweep))
             let open = summaries.filter { !$0.job.status.hasEnded }
             let display = ProgressDisplay(total: summaries.count, alreadyDone: summaries.count - open.count, workers: 1,
-                                          stepsLeft: open.count * spec.config.train.iterations)
+                                          stepsLeft: open.count * spec.config.train.iterations,
+                                          iterationsPerJob: spec.config.train.iterations)
             let runner = SweepRunner(spec: spec, store: store, checkpointDirectory: checkpoints, workers: 1,
                                      threadsPerWorker: threads, grace: worker.grace, workerName: Self.workerName(), stop: stop,
                                      onProgress: { display.handle($0) })

@@ -7,7 +7,9 @@ import Sweep
 final class ProgressDisplay: @unchecked Sendable {
     private let lock = NSLock()
     private let isTerminal = isatty(STDERR_FILENO) == 1
-    private let total: Int
+    private var total: Int
+    /// Steps of one job: a new round adds its jobs' steps to what is left.
+    private let iterationsPerJob: Int
     private var done: Int, failed = 0, interrupted = 0
     private var workers: [Int: String] = [:]
     private let workerCount: Int
@@ -18,8 +20,9 @@ final class ProgressDisplay: @unchecked Sendable {
     private var stepsDone = 0
     private var stepsLeft: Int
 
-    init(total: Int, alreadyDone: Int, workers: Int, stepsLeft: Int) {
+    init(total: Int, alreadyDone: Int, workers: Int, stepsLeft: Int, iterationsPerJob: Int) {
         self.total = total
+        self.iterationsPerJob = iterationsPerJob
         done = alreadyDone
         workerCount = workers
         self.stepsLeft = stepsLeft
@@ -57,6 +60,11 @@ final class ProgressDisplay: @unchecked Sendable {
             case let .checkpointMissing(_, job, path, iteration):
                 announce("w=\(job.auxWeight) seed=\(job.seed): the database records a checkpoint at iteration \(iteration), "
                          + "but \(path) is missing; training from iteration 0")
+                return
+            case let .roundDecided(round, newJobs):
+                total += newJobs
+                stepsLeft += newJobs * iterationsPerJob
+                announce(round.summary + " Round \(round.round + 1): \(newJobs) new jobs.")
                 return
             case let .claimLost(worker, job, claim):
                 workers[worker] = "idle"

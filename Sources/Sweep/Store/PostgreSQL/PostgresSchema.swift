@@ -46,6 +46,19 @@ enum PostgresSchema {
             // The grace period the claiming worker promised: others judge its heartbeat by it.
             "ALTER TABLE jobs ADD COLUMN grace DOUBLE PRECISION",
         ]),
+        ("v4: adaptive rounds", [
+            // An adaptive sweep's plan (seeds: {initial, step, max}, until: {weights}) and its rounds:
+            // the weights each ran, and once its jobs ended what was decided (RoundDecision as JSON).
+            """
+            CREATE TABLE adaptive_plans (sweep TEXT PRIMARY KEY REFERENCES sweeps (name) ON DELETE CASCADE,
+              initial INTEGER NOT NULL, step INTEGER NOT NULL, max INTEGER NOT NULL, until_weights INTEGER,
+              alpha DOUBLE PRECISION NOT NULL)
+            """,
+            """
+            CREATE TABLE rounds (sweep TEXT NOT NULL REFERENCES sweeps (name) ON DELETE CASCADE, round INTEGER NOT NULL,
+              seeds INTEGER NOT NULL, weights TEXT NOT NULL, decision TEXT, decided TIMESTAMPTZ, PRIMARY KEY (sweep, round))
+            """,
+        ]),
     ]
 
     /// Applies the migrations not yet recorded in `migrations`, each in its own transaction.

@@ -125,7 +125,7 @@ public final class PostgresStore: ResultsStore {
     /// a replay after a commit whose reply was lost can do: a claim takes a second job (the first is
     /// taken over after its grace), a job's final write reports its claim lost, a copy reports its
     /// sweep already there.
-    private func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) throws -> T {
         let (client, logger) = (client, logger)
         let deadline = Date().addingTimeInterval(Self.reconnectWindow)
         var pause = 0.25
@@ -168,6 +168,7 @@ public final class PostgresStore: ResultsStore {
 
     public func register(_ spec: SweepSpec, text: String) throws {
         let (name, hash, first, keys) = (spec.name, spec.specHash, spec.firstSpecHash, spec.jobKeys)
+        let spec = spec
         try transaction { db, logger in
             try await db.query("INSERT INTO sweeps (name, spec, spec_hash, created) VALUES (\(name), \(text), \(hash), now()) ON CONFLICT (name) DO NOTHING",
                                logger: logger)
@@ -188,6 +189,7 @@ public final class PostgresStore: ResultsStore {
                 WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.sweep = \(name) AND j.aux_weight = k.w AND j.seed = k.s)
                 ON CONFLICT (sweep, aux_weight, seed) DO NOTHING
                 """, logger: logger)
+            try await Self.registerPlan(spec, db, logger)
         }
     }
 
@@ -251,7 +253,7 @@ public final class PostgresStore: ResultsStore {
 
     /// Writes step and evaluation rows under job `id` (their own `job` is ignored), one statement each
     /// over arrays; a row already there (a replayed step) is replaced.
-    private static func write(steps s: [StepRow], evaluations e: [EvalRow], job id: Int64, _ db: PostgresConnection,
+    static func write(steps s: [StepRow], evaluations e: [EvalRow], job id: Int64, _ db: PostgresConnection,
                               _ logger: Logger) async throws {
         if !s.isEmpty {
             try await db.query("""
@@ -385,6 +387,7 @@ public final class PostgresStore: ResultsStore {
                 ON CONFLICT (name) DO NOTHING RETURNING name
                 """, logger: logger) { inserted = true }
             guard inserted else { throw StoreError.sweepExists(name: sweep.name, location: location) }
+            if let adaptive = archive.adaptive { try await Self.write(adaptive, sweep: sweep.name, db, logger) }
             for entry in archive.jobs {
                 let j = entry.job
                 var id: Int64?

@@ -9,6 +9,7 @@ extension SQLiteStore {
                 throw StoreError.sweepExists(name: archive.sweep.name, location: location)
             }
             try archive.sweep.insert(db)
+            if let adaptive = archive.adaptive { try Self.write(adaptive, sweep: archive.sweep.name, db) }
             for entry in archive.jobs {
                 var job = entry.job
                 job.id = nil

@@ -110,6 +110,7 @@ public final class SQLiteStore: ResultsStore {
                                     attempt: 0, checkpointIteration: 0)
                 try job.insert(db, onConflict: .ignore)
             }
+            try Self.registerPlan(spec, db)
         }
     }
 

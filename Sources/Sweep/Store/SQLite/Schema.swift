@@ -68,6 +68,27 @@ enum Schema {
             // The grace period the claiming worker promised: others judge its heartbeat by it.
             try db.alter(table: "jobs") { t in t.add(column: "grace", .double) }
         }
+        migrator.registerMigration("v4: adaptive rounds") { db in
+            // An adaptive sweep's plan (seeds: {initial, step, max}, until: {weights}) and its rounds:
+            // the weights each ran, and once its jobs ended what was decided (RoundDecision as JSON).
+            try db.create(table: "adaptive_plans") { t in
+                t.primaryKey("sweep", .text).references("sweeps", onDelete: .cascade)
+                t.column("initial", .integer).notNull()
+                t.column("step", .integer).notNull()
+                t.column("max", .integer).notNull()
+                t.column("until_weights", .integer)
+                t.column("alpha", .double).notNull()
+            }
+            try db.create(table: "rounds") { t in
+                t.column("sweep", .text).notNull().references("sweeps", onDelete: .cascade)
+                t.column("round", .integer).notNull()
+                t.column("seeds", .integer).notNull()
+                t.column("weights", .text).notNull()
+                t.column("decision", .text)
+                t.column("decided", .datetime)
+                t.primaryKey(["sweep", "round"])
+            }
+        }
         return migrator
     }
 }

@@ -101,7 +101,7 @@ struct SpecParserTests {
         }
     }
 
-    @Test("the shipped sweep files are valid", arguments: ["demo", "quick", "paper", "deep-plain"])
+    @Test("the shipped sweep files are valid", arguments: ["demo", "quick", "paper", "paper-adaptive", "deep-plain"])
     func shipped(_ name: String) throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("sweeps/\(name).yaml").path

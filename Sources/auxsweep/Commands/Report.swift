@@ -10,9 +10,12 @@ struct Report: ParsableCommand {
             Per aux weight, over seeds: n, mean and std of mIoU, its 95% Student-t interval, pixel \
             accuracy, the paired difference to w = 0 over the same seeds with its 95% interval, a paired \
             t-test p-value and an exact sign-flip permutation p-value (up to 12 seeds), and the \
-            probability that the weight is best by bootstrap over seeds (seeded: reproducible). Then the \
-            best weight, the weights not significantly worse than it, and a verdict against PSPNet's \
-            finding. Failed or unfinished jobs are listed, never dropped silently.
+            probability that the weight is best by bootstrap over seeds (seeded: reproducible); against \
+            the best (for the best: against w = 0) the paired gap, its sd and the seeds to decide (paired \
+            seeds per weight for 80% power at alpha 0.05). Then the best weight, the weights not \
+            significantly worse than it, a line on the seeds it would take to separate them, an adaptive \
+            sweep's rounds and decisions, and a verdict against PSPNet's finding. Failed or unfinished \
+            jobs are listed, never dropped silently.
             """
     )
 
@@ -30,7 +33,8 @@ struct Report: ParsableCommand {
     @Option(help: "Which evaluation of each job: final (the last) or best (the highest mIoU).")
     var at: Point = .final
 
-    @Option(help: ArgumentHelp("Write the ablation curve (mean mIoU with 95% CI against w) as SVG.", valueName: "file.svg"))
+    @Option(help: ArgumentHelp("Write the ablation curve (mean mIoU with 95% CI against w) and, below it, each weight's paired "
+                               + "difference to w = 0 with its 95% CI, as SVG.", valueName: "file.svg"))
     var plot: String?
 
     @Option(help: ArgumentHelp("Write training curves (main and aux loss, mIoU over iterations) as SVG.", valueName: "file.svg"))

@@ -70,7 +70,8 @@ struct AdaptiveCommandTests {
         b.waitUntilExit()
         #expect(started && midRound, "the sweep ended before round 2 was under way")
         let halfway = try Self.outcome(killed.db)
-        #expect(halfway.rounds.count == 2 && halfway.rounds[0] == expected.rounds[0])
+        // (Round 2 may just have ended between the last look and the kill.)
+        #expect(halfway.rounds.count >= 2 && halfway.rounds[0] == expected.rounds[0])
 
         // Resumed by two processes again.
         let c = try CLIRunner.start(["run", killed.sweep, "--db", killed.db, "--jobs", "1"], in: killed.dir, name: "c")

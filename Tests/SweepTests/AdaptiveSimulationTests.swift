@@ -100,3 +100,30 @@ struct AdaptiveSimulationTests {
         #expect(ratio < 0.9, "the adaptive sweep used \(ratio) of the fixed sweep's jobs")
     }
 }
+
+/// Holm's steps in one round, on values made so that two weights are clearly worse than the best.
+@Suite("Adaptive rounds: one decision")
+struct RoundDeciderTests {
+    @Test("tests in ascending p meet level/m, level/(m-1), ... until the first that fails; those before it are dropped")
+    func holm() {
+        let base = [0.50, 0.52, 0.49, 0.51, 0.53, 0.50, 0.48, 0.52]
+        let e = [0.001, -0.002, 0.0015, -0.001, 0.002, -0.0015, 0.001, -0.0005]
+        func values(_ shift: Double, _ noise: Double) -> [Int64: Double] {
+            Dictionary(uniqueKeysWithValues: base.indices.map { (Int64($0), base[$0] + shift + noise * e[$0]) })
+        }
+        let miou: [Double: [Int64: Double]] = [0: values(0, 1), 0.25: values(0.04, 2), 0.5: values(0.048, 3), 0.75: values(0.05, -1),
+                                               1: values(0.05, 0)]
+        let plan = AdaptiveSeeds(initial: 8, step: 4, max: 16)
+        let round = SweepRound(sweep: "s", round: 1, seeds: 8, weights: [0, 0.25, 0.5, 0.75, 1])
+        let (decision, next) = RoundDecider.decide(round, plan: plan, miou: miou)
+        #expect(decision.best == 1 && decision.level == 0.05 / 3)
+        #expect(decision.dropped == [0, 0.25] && decision.kept == [0.5, 0.75, 1] && decision.stop == nil)
+        let reached = decision.tests.filter { $0.threshold != nil }.sorted { ($0.p ?? 1) < ($1.p ?? 1) }
+        #expect(reached.count == 3)
+        for (k, test) in reached.enumerated() { #expect(test.threshold == decision.level / Double(4 - k)) }
+        #expect(reached.prefix(2).allSatisfy { $0.dropped && ($0.p ?? 1) <= ($0.threshold ?? 0) } && reached[2].dropped == false)
+        #expect(next == SweepRound(sweep: "s", round: 2, seeds: 12, weights: [0.5, 0.75, 1]))
+        // The same inputs give the same decision (the rounds of every process and of a resumed sweep).
+        #expect(RoundDecider.decide(round, plan: plan, miou: miou).decision == decision)
+    }
+}

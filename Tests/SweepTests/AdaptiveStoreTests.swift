@@ -78,15 +78,19 @@ struct AdaptiveStoreTests {
         #expect(try Self.finishClaimable(store) == 4)
         #expect(try store.advanceRounds(sweep: "adapt") == .planned(round: 3, jobs: 4))
         #expect(try Self.finishClaimable(store) == 4)
-        #expect(try store.advanceRounds(sweep: "adapt") == .finished)
+        #expect(try store.advanceRounds(sweep: "adapt") == .stopped(round: 3))
         let final = try #require(try store.adaptiveState(sweep: "adapt"))
         #expect(final.rounds.map(\.seeds) == [2, 4, 6] && final.hasStopped)
         #expect(final.rounds.last?.decision?.stop == .maxSeeds && final.rounds.last?.decision?.kept == [0.5, 1.0])
         #expect(try store.advanceRounds(sweep: "adapt") == .finished)
         #expect(try store.jobSummaries(JobFilter(sweep: "adapt")).count == 14)
         // The report shows the rounds and marks the dropped weight.
-        let report = try store.ablationReport(sweep: "adapt").rendered(.table)
+        let ablation = try store.ablationReport(sweep: "adapt")
+        let report = ablation.rendered(.table)
         #expect(report.contains("dropped after round 1") && report.contains(final.rounds[0].summary), "\(report)")
+        // The dropped weight does not compete for best (its two seeds against the others' six).
+        #expect(ablation.rows.first?.probabilityBest.isNaN == true && [0.5, 1.0].contains(ablation.best?.auxWeight ?? -1))
+        #expect(ablation.best?.tied.contains(0) == false)
 
         // A fixed sweep has no rounds: nothing more after its jobs.
         #expect(try store.adaptiveState(sweep: "nonesuch") == nil)
@@ -119,6 +123,7 @@ struct AdaptiveStoreTests {
     func until(_ backend: StoreBackend) throws {
         let store = try Self.registered(backend, text: Self.spec + "\nuntil: {weights: 2}\n")
         try Self.finishClaimable(store)
+        #expect(try store.advanceRounds(sweep: "adapt") == .stopped(round: 1))
         #expect(try store.advanceRounds(sweep: "adapt") == .finished)
         let decision = try #require(try store.adaptiveState(sweep: "adapt")?.rounds.last?.decision)
         #expect(decision.stop == .untilWeights && decision.kept == [0.5, 1.0])

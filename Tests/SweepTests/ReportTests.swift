@@ -35,11 +35,11 @@ struct ReportTests {
         let report = try Self.database().ablationReport(sweep: "fixed")
         let expected = """
             Sweep fixed: final validation mIoU per aux weight over seeds (paired differences over shared seeds; P(best) by bootstrap over seeds; * = best; gap = the best minus this weight, or for the best minus w = 0)
-            aux w  n  mIoU mean     std  95% CI            pixel acc  vs w=0 (paired)  95% CI               p (t)  p (perm)  P(best)  decide vs      gap  gap sd  seeds to decide  not done
-            -----  -  ---------  ------  ----------------  ---------  ---------------  ------------------  ------  --------  -------  ---------  -------  ------  ---------------  ----------------------------------
-            0.0    3     0.4967  0.0252  [0.4342, 0.5592]     0.9000       (baseline)  -                        -         -    0.000  best       +0.0400  0.0100                3
-            0.4 *  3     0.5367  0.0321  [0.4568, 0.6165]     0.9000          +0.0400  [+0.0152, +0.0648]  0.0202    0.2500    1.000  w=0        +0.0400  0.0100                3
-            1.0    1     0.5300       -  -                    0.9000          +0.0300  -                        -    1.0000    0.000  -                -       -                -  failed seeds 1; unfinished seeds 2
+            aux w  n  mIoU mean     std  95% CI            pixel acc  vs w=0 (paired)  95% CI               p (t)  p (perm)  P(best)  decide vs      gap  gap std  seeds to decide  not done
+            -----  -  ---------  ------  ----------------  ---------  ---------------  ------------------  ------  --------  -------  ---------  -------  -------  ---------------  ----------------------------------
+            0.0    3     0.4967  0.0252  [0.4342, 0.5592]     0.9000       (baseline)  -                        -         -    0.000  best       +0.0400   0.0100                3
+            0.4 *  3     0.5367  0.0321  [0.4568, 0.6165]     0.9000          +0.0400  [+0.0152, +0.0648]  0.0202    0.2500    1.000  w=0        +0.0400   0.0100                3
+            1.0    1     0.5300       -  -                    0.9000          +0.0300  -                        -    1.0000    0.000  -                -        -                -  failed seeds 1; unfinished seeds 2
 
             Best: w = 0.4; not significantly worse (paired t-test against it, alpha 0.05): 1.0.
             Seeds to decide (paired t-test, alpha 0.05, power 0.8; now 3 for the best): 1.0: fewer than two seeds shared with the best; the best from w = 0: about 3 seeds per weight.

@@ -77,6 +77,9 @@ struct SpecParserTests {
         #expect(spec.specHash != other.specHash)
         let fixed = try SpecParser.parse("name: x\naux_weights: [0.0, 0.5, 1.0]\nseeds: 8\n", file: "f")
         #expect(fixed.adaptive == nil && !fixed.canonicalJSON.contains("adaptive") && spec.canonicalJSON.contains("adaptive"))
+        // A fixed sweep's hash is the one releases before adaptive sweeps gave it (stores hold it).
+        let pinned = try SpecParser.parse("name: pin\naux_weights: [0.0, 0.5, 1.0]\nseeds: 3\ntrain: {iterations: 10}\n", file: "p")
+        #expect(pinned.specHash == "6288d2ef3a8b907d")
     }
 
     @Test("bad files: one line naming the file, the field and its line, and the problem", arguments: badFiles)

@@ -27,6 +27,18 @@ public struct AdaptiveSeeds: Codable, Sendable, Equatable {
         self.alpha = alpha
     }
 
+    enum CodingKeys: String, CodingKey { case initial, step, max, untilWeights, alpha }
+
+    /// Absent values as `null`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(initial, forKey: .initial)
+        try c.encode(step, forKey: .step)
+        try c.encode(max, forKey: .max)
+        try c.encode(untilWeights, forKey: .untilWeights)
+        try c.encode(alpha, forKey: .alpha)
+    }
+
     /// The planned rounds: the first, then one per `step` until `max`.
     public var rounds: Int { 1 + (max - initial + step - 1) / step }
 

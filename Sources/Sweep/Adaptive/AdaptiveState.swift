@@ -42,23 +42,3 @@ public struct AdaptiveState: Sendable, Equatable {
         case decide(SweepRound, next: SweepRound?, jobs: [JobKey])
     }
 }
-
-extension SweepRound {
-    /// JSON text of a value as stores keep it (keys sorted, so equal values give equal text).
-    static func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        guard let data = try? encoder.encode(value) else { preconditionFailure("round values always encode") }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// A value back from the JSON text a store keeps.
-    static func decode<T: Decodable>(_ type: T.Type, json text: String, location: String) throws -> T {
-        do {
-            return try JSONDecoder().decode(type, from: Data(text.utf8))
-        } catch {
-            throw StoreError.corruptRound(location: location, problem: "\(error)")
-        }
-    }
-}

@@ -30,7 +30,7 @@ public enum RoundDecider {
                 let paired = SeedStatistics.paired(top, minus: values[w] ?? [:])
                 var p: Double?
                 if let paired, paired.n >= 2 { p = paired.pT ?? (paired.mean == 0 ? 1 : 0) }
-                return RoundDecision.Test(auxWeight: w, n: paired?.n ?? 0, difference: paired?.mean, p: p, threshold: nil, dropped: false)
+                return RoundDecision.Test(auxWeight: w, n: paired?.n ?? 0, gap: paired?.mean, p: p, threshold: nil, dropped: false)
             }
             // Holm: in ascending p (ties by weight), the k-th of m rejects while p <= level / (m - k).
             let order = tests.indices.filter { tests[$0].p != nil }.sorted {
@@ -40,8 +40,8 @@ public enum RoundDecider {
                 let threshold = plan.levelPerRound / Double(order.count - k)
                 tests[index].threshold = threshold
                 guard let p = tests[index].p, p <= threshold else { break }
-                // Only a weight below the best is dropped (a tie in the mean with a constant difference cannot be).
-                tests[index].dropped = (tests[index].difference ?? 0) > 0
+                // Only a weight below the best is dropped (a tie in the mean with a constant paired difference cannot be).
+                tests[index].dropped = (tests[index].gap ?? 0) > 0
             }
         }
         let dropped = Set(tests.filter(\.dropped).map(\.auxWeight))

@@ -9,7 +9,7 @@ extension SweepRound {
         guard let decision else { return head + ": running." }
         var parts = ["best w = " + (decision.best.map(AblationReport.weight) ?? "-")]
         let dropped = decision.tests.filter(\.dropped).map { t in
-            "\(AblationReport.weight(t.auxWeight)) (p = \(Self.p(t.p)) <= \(Self.p(t.threshold)))"
+            "\(AblationReport.weight(t.auxWeight)) (p = \(AblationReport.p(t.p)) <= \(AblationReport.p(t.threshold)))"
         }
         parts.append(dropped.isEmpty ? "none dropped" : "dropped " + dropped.joined(separator: ", "))
         if !decision.failed.isEmpty {
@@ -17,16 +17,11 @@ extension SweepRound {
         }
         let kept = decision.kept.map(AblationReport.weight).joined(separator: ", ")
         if let stop = decision.stop {
-            parts.append("stopped: \(stop.rawValue); left: \(kept)")
+            parts.append("stopped: \(stop); left: \(kept)")
         } else {
             parts.append("\(decision.kept.count) go on: \(kept)")
         }
         return head + ": " + parts.joined(separator: "; ") + "."
-    }
-
-    static func p(_ value: Double?) -> String {
-        guard let value else { return "-" }
-        return value < 0.0001 ? String(format: "%.1e", value) : String(format: "%.4f", value)
     }
 }
 
@@ -36,7 +31,7 @@ extension AdaptiveState {
         "Adaptive: seeds \(plan.initial) + \(plan.step) per round up to \(plan.max)"
             + (plan.untilWeights.map { ", until \($0) weights are left" } ?? "")
             + "; up to \(plan.rounds) rounds, each testing every weight against the best (paired t-test, Holm over weights) "
-            + "at alpha \(plan.alpha) / \(plan.rounds) = \(SweepRound.p(plan.levelPerRound))."
+            + "at alpha \(plan.alpha) / \(plan.rounds) = \(AblationReport.p(plan.levelPerRound))."
     }
 
     /// The plan, then every round's line.

@@ -9,7 +9,9 @@ extension AblationReport {
     public func ablationSVG() -> String {
         let points = rows.compactMap { r in r.summary.map { (r.auxWeight, $0) } }
         let xs = rows.map(\.auxWeight)
-        let xRange = (xs.min() ?? 0)...max(xs.max() ?? 1, (xs.min() ?? 0) + 0.1)
+        // 4 % of room either side, so the end points and their bars stand clear of the frame.
+        let (xLow, xHigh) = (xs.min() ?? 0, max(xs.max() ?? 1, (xs.min() ?? 0) + 0.1))
+        let xRange = (xLow - 0.04 * (xHigh - xLow))...(xHigh + 0.04 * (xHigh - xLow))
         let top = SVGPanel(x: 0, y: 0, width: 820, height: 400, xRange: xRange,
                            yRange: Self.padded(points.flatMap { [$0.1.ci95?.low ?? $0.1.mean, $0.1.ci95?.high ?? $0.1.mean] }),
                            title: "Sweep \(sweep): \(point.rawValue) validation mIoU vs aux weight",

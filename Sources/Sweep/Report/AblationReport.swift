@@ -19,6 +19,7 @@ public struct AblationReport: Sendable {
         /// What separating this weight from the best takes (for the best: from w = 0); nil without two
         /// shared seeds (or, for the best, without a w = 0 row or when it is w = 0).
         public let toDecide: SeedsToDecide?
+        /// NaN for a weight an adaptive sweep dropped.
         public let probabilityBest: Double
         public let failed: [Int64]
         public let unfinished: [Int64]
@@ -28,7 +29,8 @@ public struct AblationReport: Sendable {
     public let point: Point
     public let alpha: Double
     public let rows: [Row]
-    /// The highest mean mIoU, and every weight whose paired test against it has p >= alpha.
+    /// The highest mean mIoU, and every weight whose paired test against it has p >= alpha (of an
+    /// adaptive sweep: among the weights it has not dropped).
     public let best: (auxWeight: Double, tied: [Double])?
     /// An adaptive sweep's plan and rounds (nil for a fixed sweep).
     public let adaptive: AdaptiveState?
@@ -58,12 +60,18 @@ public struct AblationReport: Sendable {
                               mine.filter { $0.status != .done && $0.status != .failed }.map(\.seed).sorted()))
         }
         let zero = perWeight.first { $0.0 == 0 }?.1
-        let pBest = SeedStatistics.probabilityBest(perWeight.map(\.1), resamples: resamples)
+        // An adaptive sweep's contenders are the weights still in (its last round's, or once it has
+        // stopped those it kept): a dropped weight's few seeds do not compete with the survivors' many.
+        let contenders = adaptive?.current.map { Set($0.decision?.kept ?? $0.weights) }
+        let isContender = { (w: Double) in contenders?.contains(w) ?? true }
+        let contending = perWeight.filter { isContender($0.0) }
+        let pContending = SeedStatistics.probabilityBest(contending.map(\.1), resamples: resamples)
+        let pBest = perWeight.map { r in contending.firstIndex { $0.0 == r.0 }.map { pContending[$0] } ?? .nan }
         // The best: the highest mean; the tied: weights whose paired test against it does not reject.
         func mean(_ bySeed: [Int64: Double]) -> Double { Statistics.mean(bySeed.keys.sorted().compactMap { bySeed[$0] }) ?? 0 }
-        let top = perWeight.filter { !$0.1.isEmpty }.max { mean($0.1) < mean($1.1) }
+        let top = contending.filter { !$0.1.isEmpty }.max { mean($0.1) < mean($1.1) }
         if let top {
-            let tied = perWeight.filter { other in
+            let tied = contending.filter { other in
                 guard other.0 != top.0, !other.1.isEmpty else { return false }
                 // Without two shared seeds nothing shows it worse: tied.
                 guard let test = SeedStatistics.paired(top.1, minus: other.1), test.n >= 2 else { return true }

@@ -1,8 +1,10 @@
 import Foundation
 
-/// The report as `report --format json` writes it (keys in snake case) (and a web view serves it): `sweep`, `metric`,
-/// `point`, `alpha`, `weights[]`, `best`, `verdict`, `to_decide`, `adaptive`, `reference`. Absent values are
-/// `null`, never left out, and not-a-number values (P(best) without shared seeds) are `null` too.
+/// The report's JSON document, as `report --format json` writes it.
+///
+/// Keys in snake case: `sweep`, `metric`, `point`, `alpha`, `weights[]`, `best`, `verdict`,
+/// `to_decide`, `adaptive`, `reference`. Absent values are `null`, never left out, and so are
+/// not-a-number values (P(best) without shared seeds, or of a weight an adaptive sweep dropped).
 struct ReportDocument: Encodable {
     /// One weight's row.
     struct Weight: Encodable {
@@ -29,9 +31,9 @@ struct ReportDocument: Encodable {
         let mean: Double, ci95: OrNull<[Double]>, p: OrNull<Double>, pPermutation: OrNull<Double>, n: Int
     }
 
-    /// The paired comparison `seeds_to_decide` rests on: the other weight, the observed mean difference
-    /// (leading side minus the other), its standard deviation over the `n` shared seeds.
-    struct Decide: Encodable { let versus: Double, difference: Double, sd: Double, n: Int, beyondCap: Bool }
+    /// The paired comparison `seeds_to_decide` rests on: the other weight, the gap (the mean paired
+    /// difference, leading side minus the other), its standard deviation over the `n` shared seeds.
+    struct Decide: Encodable { let versus: Double, gap: Double, std: Double, n: Int, beyondCap: Bool }
 
     struct Best: Encodable { let auxWeight: Double, tied: [Double] }
 
@@ -63,7 +65,7 @@ struct ReportDocument: Encodable {
                    }),
                    pBest: OrNull(r.probabilityBest), seedsToDecide: OrNull(r.toDecide?.count),
                    decide: OrNull(r.toDecide.map {
-                       Decide(versus: $0.versus, difference: $0.difference, sd: $0.std, n: $0.n, beyondCap: $0.seeds == .beyondCap)
+                       Decide(versus: $0.versus, gap: $0.gap, std: $0.std, n: $0.n, beyondCap: $0.seeds == .beyondCap)
                    }),
                    failedSeeds: r.failed, unfinishedSeeds: r.unfinished,
                    miouBySeed: Dictionary(uniqueKeysWithValues: r.miou.map { ("\($0.key)", $0.value) }))
@@ -72,22 +74,5 @@ struct ReportDocument: Encodable {
         verdict = report.verdict
         toDecide = OrNull(report.toDecideLine)
         adaptive = OrNull(report.adaptive.map { Adaptive(plan: $0.plan, rounds: $0.rounds) })
-    }
-}
-
-/// A value that encodes as JSON `null` when absent (synthesized `Encodable` leaves an absent optional
-/// out) and when it is a floating-point value that is not finite.
-struct OrNull<Value: Encodable>: Encodable {
-    let value: Value?
-
-    init(_ value: Value?) { self.value = value }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        if let value, (value as? Double)?.isFinite ?? true {
-            try container.encode(value)
-        } else {
-            try container.encodeNil()
-        }
     }
 }

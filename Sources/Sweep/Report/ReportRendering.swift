@@ -14,7 +14,10 @@ extension AblationReport {
         }
     }
 
-    static func fixed(_ v: Double?, _ digits: Int = 4) -> String { v.map { String(format: "%.\(digits)f", $0) } ?? "-" }
+    static func fixed(_ v: Double?, _ digits: Int = 4) -> String {
+        guard let v, v.isFinite else { return "-" }
+        return String(format: "%.\(digits)f", v)
+    }
     static func signed(_ v: Double?) -> String { v.map { String(format: "%+.4f", $0) } ?? "-" }
     static func p(_ v: Double?) -> String {
         guard let v else { return "-" }
@@ -27,7 +30,7 @@ extension AblationReport {
     }
 
     static let header = ["aux w", "n", "mIoU mean", "std", "95% CI", "pixel acc", "vs w=0 (paired)", "95% CI", "p (t)",
-                         "p (perm)", "P(best)", "decide vs", "gap", "gap sd", "seeds to decide", "not done"]
+                         "p (perm)", "P(best)", "decide vs", "gap", "gap std", "seeds to decide", "not done"]
 
     func cells(_ r: Row) -> [String] {
         let dropped = adaptive?.rounds.first { $0.decision.map { $0.dropped.contains(r.auxWeight) || $0.failed.contains(r.auxWeight) } ?? false }
@@ -41,7 +44,7 @@ extension AblationReport {
                 Self.fixed(r.pixelSummary?.mean), r.auxWeight == 0 ? "(baseline)" : Self.signed(r.deltaVsZero?.mean),
                 Self.interval(r.deltaVsZero?.ci95, signed: true), Self.p(r.deltaVsZero?.pT), Self.p(r.deltaVsZero?.pPermutation),
                 Self.fixed(r.probabilityBest, 3),
-                decide.map { $0.versus == best?.auxWeight ? "best" : "w=0" } ?? "-", Self.signed(decide?.difference),
+                decide.map { $0.versus == best?.auxWeight ? "best" : "w=0" } ?? "-", Self.signed(decide?.gap),
                 Self.fixed(decide?.std), decide?.cell ?? "-", notDone.isEmpty ? "" : notDone]
     }
 
@@ -66,15 +69,15 @@ extension AblationReport {
 
     static let csvHeader = ["aux_weight", "n", "miou_mean", "miou_std", "miou_ci95_low", "miou_ci95_high", "pixel_acc_mean",
                             "delta_vs_zero_mean", "delta_ci95_low", "delta_ci95_high", "p_t", "p_permutation", "p_best",
-                            "decide_versus", "decide_gap", "decide_gap_sd", "seeds_to_decide", "failed_seeds", "unfinished_seeds"]
+                            "decide_versus", "decide_gap", "decide_gap_std", "seeds_to_decide", "failed_seeds", "unfinished_seeds"]
 
     func csvRow(_ r: Row) -> [String] {
-        func num(_ v: Double?) -> String { v.map { String($0) } ?? "" }
+        func num(_ v: Double?) -> String { v.flatMap { $0.isFinite ? String($0) : nil } ?? "" }
         let d = r.toDecide
         return [String(r.auxWeight), "\(r.summary?.n ?? 0)", num(r.summary?.mean), num(r.summary?.std), num(r.summary?.ci95?.low),
                 num(r.summary?.ci95?.high), num(r.pixelSummary?.mean), num(r.deltaVsZero?.mean), num(r.deltaVsZero?.ci95?.low),
                 num(r.deltaVsZero?.ci95?.high), num(r.deltaVsZero?.pT), num(r.deltaVsZero?.pPermutation), num(r.probabilityBest),
-                num(d?.versus), num(d?.difference), num(d?.std), d.map { $0.seeds == .beyondCap ? ">\(PairedPower.cap)" : $0.count.map(String.init) ?? "" } ?? "",
+                num(d?.versus), num(d?.gap), num(d?.std), d.map { $0.seeds == .beyondCap ? ">\(PairedPower.cap)" : $0.count.map(String.init) ?? "" } ?? "",
                 r.failed.map(String.init).joined(separator: " "), r.unfinished.map(String.init).joined(separator: " ")]
     }
 
@@ -84,6 +87,8 @@ extension AblationReport {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
+        // A non-finite number anywhere (none is expected) becomes a string rather than stopping the report.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         guard let data = try? encoder.encode(ReportDocument(self)) else { preconditionFailure("the report is plain JSON values") }
         return String(decoding: data, as: UTF8.self)
     }

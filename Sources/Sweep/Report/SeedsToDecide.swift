@@ -8,9 +8,9 @@ import Foundation
 public struct SeedsToDecide: Sendable, Equatable {
     /// The weight this one is compared with (the best, or w = 0 for the best itself).
     public let versus: Double
-    /// The mean over shared seeds of the leading side minus the other (the best minus this weight, or
-    /// the best minus w = 0).
-    public let difference: Double
+    /// The gap: the mean over shared seeds of the leading side minus the other (the best minus this
+    /// weight, or the best minus w = 0).
+    public let gap: Double
     /// The sample standard deviation of the paired differences.
     public let std: Double
     /// Seeds both weights have.
@@ -22,7 +22,7 @@ public struct SeedsToDecide: Sendable, Equatable {
     public init?(versus: Double, leading: [Int64: Double], other: [Int64: Double], alpha: Double = 0.05, power: Double = 0.8) {
         guard let paired = SeedStatistics.paired(leading, minus: other), paired.n >= 2, let std = paired.std else { return nil }
         self.versus = versus
-        difference = paired.mean
+        gap = paired.mean
         self.std = std
         n = paired.n
         seeds = PairedPower.seedsToDecide(difference: paired.mean, sd: std, alpha: alpha, power: power)

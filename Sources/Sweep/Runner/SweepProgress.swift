@@ -15,7 +15,8 @@ public enum SweepProgress: Sendable {
     /// Another worker claimed the job (this worker's heartbeat was stale, e.g. the machine paused);
     /// this worker stopped it without writing and claims another.
     case claimLost(worker: Int, job: JobKey, claim: JobClaim)
-    /// An adaptive sweep's round was decided (by this worker) and the next planned with `newJobs` jobs.
+    /// An adaptive sweep's round was decided (by this worker): the next planned with `newJobs` jobs, or
+    /// (none) the sweep stopped.
     case roundDecided(SweepRound, newJobs: Int)
 }
 

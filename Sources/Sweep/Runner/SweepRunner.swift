@@ -122,6 +122,11 @@ public final class SweepRunner: Sendable {
                 if let decided = try store.adaptiveState(sweep: spec.name)?.rounds.first(where: { $0.round == round - 1 }) {
                     onProgress(.roundDecided(decided, newJobs: jobs))
                 }
+            case .stopped(let round):
+                if let decided = try store.adaptiveState(sweep: spec.name)?.rounds.first(where: { $0.round == round }) {
+                    onProgress(.roundDecided(decided, newJobs: 0))
+                }
+                return nil
             case .waiting: stop.wait(seconds: Self.roundPoll)
             }
         }

@@ -52,7 +52,7 @@ public protocol ResultsStore: AnyObject, Sendable {
     /// What a worker that found nothing to claim does next, in one transaction that every process
     /// takes in turn: for a fixed or stopped sweep `.finished`; while jobs of the current round have
     /// not ended `.waiting`; else it decides the round (`RoundDecider`), records the decision and,
-    /// unless it stops the sweep, the next round and its jobs (`.planned`). So any number of `run` and
+    /// unless it stops the sweep, the next round and its jobs (`.planned`; `.stopped` when it stops). So any number of `run` and
     /// `work` processes agree on every round, and a resumed sweep decides as an uninterrupted one.
     func advanceRounds(sweep: String) throws -> RoundAdvance
 
@@ -156,10 +156,12 @@ extension ResultsStore {
 
     /// The ablation report of `sweep`; throws when the sweep has no jobs.
     public func ablationReport(sweep: String, point: AblationReport.Point = .final) throws -> AblationReport {
+        // The rounds first: a round decided between the two reads adds jobs the rounds do not show
+        // yet (harmless), never rounds whose jobs are missing.
+        let adaptive = try adaptiveState(sweep: sweep)
         let data = try reportData(sweep: sweep)
         guard !data.jobs.isEmpty else { throw StoreError.unknownSweep(sweep) }
-        return AblationReport(sweep: sweep, jobs: data.jobs, evaluations: data.evaluations,
-                              adaptive: try adaptiveState(sweep: sweep), point: point)
+        return AblationReport(sweep: sweep, jobs: data.jobs, evaluations: data.evaluations, adaptive: adaptive, point: point)
     }
 
     /// Steps and evaluations of every job of `sweep` that has any: the training curves.

@@ -37,11 +37,14 @@ extension ResultsStore {
     /// The sweep named `name` with every job and row; throws `StoreError.unknownSweep` when there is none.
     public func archive(sweep name: String) throws -> SweepArchive {
         guard let sweep = try self.sweep(named: name) else { throw StoreError.unknownSweep(name) }
+        // The rounds before the jobs: a round decided in between adds jobs the copied rounds do not
+        // show yet, which the copy runs and then decides the same way (never a round without its jobs).
+        let adaptive = try adaptiveState(sweep: name)
         let data = try reportData(sweep: name)
         let jobs = try data.jobs.map { job -> SweepArchive.Job in
             let id = job.claim.job
             return SweepArchive.Job(job: job, steps: try steps(job: id), evaluations: data.evaluations[id] ?? [])
         }
-        return SweepArchive(sweep: sweep, jobs: jobs, adaptive: try adaptiveState(sweep: name))
+        return SweepArchive(sweep: sweep, jobs: jobs, adaptive: adaptive)
     }
 }

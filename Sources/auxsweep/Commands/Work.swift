@@ -14,7 +14,9 @@ struct Work: ParsableCommand {
             taken over once its heartbeat is older than the grace its worker promised, and resumes \
             from its checkpoint. SIGTERM (Slurm's time limit or preemption) or Ctrl-C: the worker \
             checkpoints its job, marks it interrupted and exits (143 or 130); the next worker resumes \
-            it. Exits 0 when no job is left to claim. One line per finished job on stderr.
+            it. Exits 0 when no job is left to claim; in an adaptive sweep it first waits (polling once a \
+            second) for the round's last jobs to end, and whoever finds the round over decides it and \
+            plans the next. One line per finished job on stderr.
             """
     )
 

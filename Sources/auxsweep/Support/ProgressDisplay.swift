@@ -64,7 +64,7 @@ final class ProgressDisplay: @unchecked Sendable {
             case let .roundDecided(round, newJobs):
                 total += newJobs
                 stepsLeft += newJobs * iterationsPerJob
-                announce(round.summary + " Round \(round.round + 1): \(newJobs) new jobs.")
+                announce(round.summary + (round.decision?.stop == nil ? " Round \(round.round + 1): \(newJobs) new jobs." : ""))
                 return
             case let .claimLost(worker, job, claim):
                 workers[worker] = "idle"

@@ -11,6 +11,18 @@ extension PostgresStore {
 
     public func advanceRounds(sweep: String) throws -> RoundAdvance {
         let location = location
+        // Most calls find a fixed sweep, a stopped one or a round still running: a plain read says so
+        // without the planning lock (the transaction below checks again).
+        let quick = try transaction { db, logger -> RoundAdvance? in
+            guard let state = try await Self.adaptiveState(sweep: sweep, db, logger, location: location) else { return .finished }
+            if state.hasStopped { return .finished }
+            var open = 0
+            for try await (count) in try await db.query(
+                "SELECT count(*) FROM jobs WHERE sweep = \(sweep) AND status NOT IN ('done', 'failed')", logger: logger)
+                .decode(Int64.self) { open = Int(count) }
+            return open > 0 ? .waiting : nil
+        }
+        if let quick { return quick }
         return try transaction { db, logger -> RoundAdvance in
             // The plan's row is the sweep's planning lock: processes advancing its rounds take turns here.
             var planned = false
@@ -33,10 +45,10 @@ extension PostgresStore {
             case .waiting: return .waiting
             case .decide(let decided, let next, let keys):
                 try await db.query("""
-                    UPDATE rounds SET decision = \(decided.decision.map(SweepRound.json)), decided = \(decided.decided)
+                    UPDATE rounds SET decision = \(decided.decision.map(RoundCoding.json)), decided = \(decided.decided)
                     WHERE sweep = \(sweep) AND round = \(decided.round)
                     """, logger: logger)
-                guard let next else { return .finished }
+                guard let next else { return .stopped(round: decided.round) }
                 try await Self.insert(next, db, logger)
                 try await db.query("""
                     INSERT INTO jobs (sweep, aux_weight, seed, status, attempt, checkpoint_iteration)
@@ -79,8 +91,8 @@ extension PostgresStore {
     static func insert(_ round: SweepRound, _ db: PostgresConnection, _ logger: Logger) async throws {
         try await db.query("""
             INSERT INTO rounds (sweep, round, seeds, weights, decision, decided)
-            VALUES (\(round.sweep), \(round.round), \(round.seeds), \(SweepRound.json(round.weights)),
-              \(round.decision.map(SweepRound.json)), \(round.decided))
+            VALUES (\(round.sweep), \(round.round), \(round.seeds), \(RoundCoding.json(round.weights)),
+              \(round.decision.map(RoundCoding.json)), \(round.decided))
             ON CONFLICT (sweep, round) DO NOTHING
             """, logger: logger)
     }
@@ -90,7 +102,7 @@ extension PostgresStore {
         for try await (initial, step, max, until, alpha) in try await db.query(
             "SELECT initial, step, max, until_weights, alpha FROM adaptive_plans WHERE sweep = \(sweep)", logger: logger)
             .decode((Int, Int, Int, Int?, Double).self) {
-            plan = AdaptiveSeeds(initial: initial, step: step, max: max, untilWeights: until, alpha: alpha)
+            plan = try RoundCoding.plan(initial: initial, step: step, max: max, untilWeights: until, alpha: alpha, location: location)
         }
         guard let plan else { return nil }
         var rounds: [SweepRound] = []
@@ -98,8 +110,8 @@ extension PostgresStore {
             "SELECT round, seeds, weights, decision, decided FROM rounds WHERE sweep = \(sweep) ORDER BY round", logger: logger)
             .decode((Int, Int, String, String?, Date?).self) {
             rounds.append(SweepRound(sweep: sweep, round: round, seeds: seeds,
-                                     weights: try SweepRound.decode([Double].self, json: weights, location: location),
-                                     decision: try decision.map { try SweepRound.decode(RoundDecision.self, json: $0, location: location) },
+                                     weights: try RoundCoding.decode([Double].self, json: weights, location: location),
+                                     decision: try decision.map { try RoundCoding.decode(RoundDecision.self, json: $0, location: location) },
                                      decided: decided))
         }
         return AdaptiveState(plan: plan, rounds: rounds)

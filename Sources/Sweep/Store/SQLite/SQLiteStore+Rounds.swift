@@ -8,7 +8,17 @@ extension SQLiteStore {
     }
 
     public func advanceRounds(sweep: String) throws -> RoundAdvance {
-        try write { db in
+        // Most calls find a fixed sweep, a stopped one or a round still running: a read says so
+        // without the write lock (the transaction below checks again).
+        let quick = try read { db -> RoundAdvance? in
+            guard let state = try Self.adaptiveState(sweep: sweep, db, location: location) else { return .finished }
+            if state.hasStopped { return .finished }
+            let open = try JobRecord.filter(Column("sweep") == sweep)
+                .filter(![JobStatus.done.rawValue, JobStatus.failed.rawValue].contains(Column("status"))).fetchCount(db)
+            return open > 0 ? .waiting : nil
+        }
+        if let quick { return quick }
+        return try write { db in
             guard let state = try Self.adaptiveState(sweep: sweep, db, location: location) else { return .finished }
             let jobs = try JobRecord.filter(Column("sweep") == sweep).order(Column("id")).fetchAll(db)
             let finals = try Row.fetchAll(db, sql: """
@@ -21,8 +31,8 @@ extension SQLiteStore {
             case .waiting: return .waiting
             case .decide(let decided, let next, let keys):
                 try db.execute(sql: "UPDATE rounds SET decision = ?, decided = ? WHERE sweep = ? AND round = ?",
-                               arguments: [decided.decision.map(SweepRound.json), decided.decided, sweep, decided.round])
-                guard let next else { return .finished }
+                               arguments: [decided.decision.map(RoundCoding.json), decided.decided, sweep, decided.round])
+                guard let next else { return .stopped(round: decided.round) }
                 try Self.insert(next, db)
                 for key in keys {
                     var job = JobRecord(sweep: sweep, auxWeight: key.auxWeight, seed: key.seed, status: .pending, attempt: 0,
@@ -59,18 +69,19 @@ extension SQLiteStore {
     static func insert(_ round: SweepRound, _ db: Database) throws {
         try db.execute(sql: """
             INSERT OR IGNORE INTO rounds (sweep, round, seeds, weights, decision, decided) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [round.sweep, round.round, round.seeds, SweepRound.json(round.weights),
-                             round.decision.map(SweepRound.json), round.decided])
+            """, arguments: [round.sweep, round.round, round.seeds, RoundCoding.json(round.weights),
+                             round.decision.map(RoundCoding.json), round.decided])
     }
 
     static func adaptiveState(sweep: String, _ db: Database, location: String) throws -> AdaptiveState? {
         guard let p = try Row.fetchOne(db, sql: "SELECT * FROM adaptive_plans WHERE sweep = ?", arguments: [sweep]) else { return nil }
-        let plan = AdaptiveSeeds(initial: p["initial"], step: p["step"], max: p["max"], untilWeights: p["until_weights"], alpha: p["alpha"])
+        let plan = try RoundCoding.plan(initial: p["initial"], step: p["step"], max: p["max"], untilWeights: p["until_weights"],
+                                        alpha: p["alpha"], location: location)
         let rounds = try Row.fetchAll(db, sql: "SELECT * FROM rounds WHERE sweep = ? ORDER BY round", arguments: [sweep]).map { r in
             let decision: String? = r["decision"]
             return SweepRound(sweep: sweep, round: r["round"], seeds: r["seeds"],
-                              weights: try SweepRound.decode([Double].self, json: r["weights"], location: location),
-                              decision: try decision.map { try SweepRound.decode(RoundDecision.self, json: $0, location: location) },
+                              weights: try RoundCoding.decode([Double].self, json: r["weights"], location: location),
+                              decision: try decision.map { try RoundCoding.decode(RoundDecision.self, json: $0, location: location) },
                               decided: r["decided"])
         }
         return AdaptiveState(plan: plan, rounds: rounds)

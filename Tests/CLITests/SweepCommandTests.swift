@@ -188,7 +188,7 @@ struct SweepCommandTests {
     static let badFiles: [(String, String)] = [
         ("aux_weights: [0.5]\n", "name (line 1): is required"),
         ("name: ../etc\n", "name (line 1): '../etc' is not safe for file names (letters, digits, '.', '_', '-'; at most 64; no leading dot or dash)"),
-        ("name: x\nbogus: 1\n", "bogus (line 2): unknown key (expected one of: name, aux_weights, seeds, jobs, data, model, train, base_dir)"),
+        ("name: x\nbogus: 1\n", "bogus (line 2): unknown key (expected one of: name, aux_weights, seeds, until, jobs, data, model, train, base_dir)"),
         ("name: x\ntrain: {batchsize: 4}\n", "train.batchsize (line 2): unknown key (expected one of: iterations, batch, base_lr, momentum, weight_decay, poly_power, eval_every, checkpoint_every)"),
         ("name: x\naux_weights: [0.5, 1.5]\n", "aux_weights (line 2): weight 1.5 is outside [0, 1]"),
         ("name: x\naux_weights: [0.5, 0.50]\n", "aux_weights (line 2): weight 0.5 appears twice"),

@@ -108,7 +108,7 @@ struct AdaptiveStoreTests {
     func concurrentAdvance(_ backend: StoreBackend) throws {
         let store = try Self.registered(backend)
         try Self.finishClaimable(store)
-        let outcomes = OutcomeLog()
+        let outcomes = ConcurrentLog<RoundAdvance>()
         DispatchQueue.concurrentPerform(iterations: 4) { _ in
             do { outcomes.add(try store.advanceRounds(sweep: "adapt")) } catch { outcomes.fail(error) }
         }
@@ -129,15 +129,4 @@ struct AdaptiveStoreTests {
         #expect(decision.stop == .untilWeights && decision.kept == [0.5, 1.0])
         #expect(try store.jobSummaries(JobFilter(sweep: "adapt")).count == 6)
     }
-}
-
-final class OutcomeLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var outcomes: [RoundAdvance] = []
-    private var thrown: [String] = []
-
-    func add(_ outcome: RoundAdvance) { lock.withLock { outcomes.append(outcome) } }
-    func fail(_ error: any Error) { lock.withLock { thrown.append("\(error)") } }
-    var values: [RoundAdvance] { lock.withLock { outcomes } }
-    var errors: [String] { lock.withLock { thrown } }
 }

@@ -65,7 +65,7 @@ struct StoreConformanceTests {
           arguments: StoreBackend.allCases)
     func concurrentClaims(_ backend: StoreBackend) throws {
         let (store, _) = try Self.registered(backend)
-        let claimed = ClaimLog()
+        let claimed = ConcurrentLog<JobRecord>()
         DispatchQueue.concurrentPerform(iterations: 4) { index in
             let worker = JobWorker(name: "worker-\(index)")
             do {
@@ -75,9 +75,9 @@ struct StoreConformanceTests {
             }
         }
         #expect(claimed.errors.isEmpty, "\(claimed.errors)")
-        let ids = claimed.jobs.compactMap(\.id)
+        let ids = claimed.values.compactMap(\.id)
         #expect(ids.count == 9 && Set(ids).count == 9)
-        #expect(claimed.jobs.allSatisfy { $0.status == .running && $0.attempt == 1 && $0.heartbeat != nil && $0.started != nil })
+        #expect(claimed.values.allSatisfy { $0.status == .running && $0.attempt == 1 && $0.heartbeat != nil && $0.started != nil })
         #expect(try store.claim(sweep: "conform", worker: JobWorker(name: "late")) == nil)
         #expect(try store.jobSummaries(JobFilter(sweep: "conform", status: .running)).count == 9)
     }
@@ -251,14 +251,14 @@ struct StoreConformanceTests {
     }
 }
 
-/// Jobs claimed by several threads, and any errors, behind a lock.
-final class ClaimLog: @unchecked Sendable {
+/// What several threads got (claimed jobs, round outcomes), and any errors, behind a lock.
+final class ConcurrentLog<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var claimedJobs: [JobRecord] = []
+    private var added: [Value] = []
     private var thrown: [String] = []
 
-    func add(_ job: JobRecord) { lock.withLock { claimedJobs.append(job) } }
+    func add(_ value: Value) { lock.withLock { added.append(value) } }
     func fail(_ error: any Error) { lock.withLock { thrown.append("\(error)") } }
-    var jobs: [JobRecord] { lock.withLock { claimedJobs } }
+    var values: [Value] { lock.withLock { added } }
     var errors: [String] { lock.withLock { thrown } }
 }

@@ -19,8 +19,7 @@ public enum RoundDecider {
         let failed = round.weights.filter { values[$0]?.isEmpty ?? true }
         let candidates = round.weights.filter { !failed.contains($0) }
         func mean(_ w: Double) -> Double {
-            let bySeed = values[w] ?? [:]
-            return Statistics.mean(bySeed.keys.sorted().compactMap { bySeed[$0] }) ?? -.infinity
+            Statistics.mean(SeedStatistics.inSeedOrder(values[w] ?? [:])) ?? -.infinity
         }
         // max(by:) keeps the first of equals: the lower weight wins a tie.
         let best = candidates.max { mean($0) < mean($1) }

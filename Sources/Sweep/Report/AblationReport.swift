@@ -68,7 +68,7 @@ public struct AblationReport: Sendable {
         let pContending = SeedStatistics.probabilityBest(contending.map(\.1), resamples: resamples)
         let pBest = perWeight.map { r in contending.firstIndex { $0.0 == r.0 }.map { pContending[$0] } ?? .nan }
         // The best: the highest mean; the tied: weights whose paired test against it does not reject.
-        func mean(_ bySeed: [Int64: Double]) -> Double { Statistics.mean(bySeed.keys.sorted().compactMap { bySeed[$0] }) ?? 0 }
+        func mean(_ bySeed: [Int64: Double]) -> Double { Statistics.mean(SeedStatistics.inSeedOrder(bySeed)) ?? 0 }
         let top = contending.filter { !$0.1.isEmpty }.max { mean($0.1) < mean($1.1) }
         if let top {
             let tied = contending.filter { other in
@@ -92,8 +92,8 @@ public struct AblationReport: Sendable {
                 }
             }
             return Row(auxWeight: r.0, miou: r.1, pixelAccuracy: r.2,
-                       summary: SeedStatistics.summary(r.1.keys.sorted().compactMap { r.1[$0] }),
-                       pixelSummary: SeedStatistics.summary(r.2.keys.sorted().compactMap { r.2[$0] }),
+                       summary: SeedStatistics.summary(SeedStatistics.inSeedOrder(r.1)),
+                       pixelSummary: SeedStatistics.summary(SeedStatistics.inSeedOrder(r.2)),
                        deltaVsZero: r.0 == 0 ? nil : zero.flatMap { SeedStatistics.paired(r.1, minus: $0) },
                        toDecide: toDecide, probabilityBest: pBest[i], failed: r.3, unfinished: r.4)
         }

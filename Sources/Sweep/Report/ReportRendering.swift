@@ -77,7 +77,7 @@ extension AblationReport {
         return [String(r.auxWeight), "\(r.summary?.n ?? 0)", num(r.summary?.mean), num(r.summary?.std), num(r.summary?.ci95?.low),
                 num(r.summary?.ci95?.high), num(r.pixelSummary?.mean), num(r.deltaVsZero?.mean), num(r.deltaVsZero?.ci95?.low),
                 num(r.deltaVsZero?.ci95?.high), num(r.deltaVsZero?.pT), num(r.deltaVsZero?.pPermutation), num(r.probabilityBest),
-                num(d?.versus), num(d?.gap), num(d?.std), d.map { $0.seeds == .beyondCap ? ">\(PairedPower.cap)" : $0.count.map(String.init) ?? "" } ?? "",
+                num(d?.versus), num(d?.gap), num(d?.std), d.map { $0.seeds == .undefined ? "" : $0.cell } ?? "",
                 r.failed.map(String.init).joined(separator: " "), r.unfinished.map(String.init).joined(separator: " ")]
     }
 

@@ -118,19 +118,21 @@ public final class SweepRunner: Sendable {
             if let job = try store.claim(sweep: spec.name, worker: worker) { return job }
             switch try store.advanceRounds(sweep: spec.name) {
             case .finished: return nil
-            case .planned(let round, let jobs):
-                if let decided = try store.adaptiveState(sweep: spec.name)?.rounds.first(where: { $0.round == round - 1 }) {
-                    onProgress(.roundDecided(decided, newJobs: jobs))
-                }
+            case .planned(let round, let jobs): try announceDecision(of: round - 1, newJobs: jobs)
             case .stopped(let round):
-                if let decided = try store.adaptiveState(sweep: spec.name)?.rounds.first(where: { $0.round == round }) {
-                    onProgress(.roundDecided(decided, newJobs: 0))
-                }
+                try announceDecision(of: round, newJobs: 0)
                 return nil
             case .waiting: stop.wait(seconds: Self.roundPoll)
             }
         }
         return nil
+    }
+
+    /// Reports the decision of round `round`, which this worker's call just took.
+    func announceDecision(of round: Int, newJobs: Int) throws {
+        if let decided = try store.adaptiveState(sweep: spec.name)?.rounds.first(where: { $0.round == round }) {
+            onProgress(.roundDecided(decided, newJobs: newJobs))
+        }
     }
 
     /// How often a worker waiting for a round's last jobs looks again (seconds).

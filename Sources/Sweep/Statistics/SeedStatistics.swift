@@ -30,6 +30,11 @@ public enum SeedStatistics {
         }
     }
 
+    /// A weight's values by seed, in seed order: sums over them do not depend on a dictionary's order.
+    public static func inSeedOrder(_ bySeed: [Int64: Double]) -> [Double] {
+        bySeed.keys.sorted().compactMap { bySeed[$0] }
+    }
+
     public static func summary(_ x: [Double]) -> Summary? {
         guard let mean = Statistics.mean(x) else { return nil }
         let std = Statistics.sampleStandardDeviation(x)

@@ -65,20 +65,16 @@ extension PostgresStore {
     /// Records an adaptive sweep's plan and first round (nothing when they are there).
     static func registerPlan(_ spec: SweepSpec, _ db: PostgresConnection, _ logger: Logger) async throws {
         guard let plan = spec.adaptive, let first = spec.firstRound else { return }
-        try await db.query("""
-            INSERT INTO adaptive_plans (sweep, initial, step, max, until_weights, alpha)
-            VALUES (\(spec.name), \(plan.initial), \(plan.step), \(plan.max), \(plan.untilWeights), \(plan.alpha))
-            ON CONFLICT (sweep) DO NOTHING
-            """, logger: logger)
-        try await insert(first, db, logger)
+        try await write(AdaptiveState(plan: plan, rounds: [first]), sweep: spec.name, db, logger)
     }
 
-    /// Writes `state` for `sweep` as it is (a restore).
+    /// Writes `state` for `sweep` as it is (a restore; a plan or round already there stays).
     static func write(_ state: AdaptiveState, sweep: String, _ db: PostgresConnection, _ logger: Logger) async throws {
         let plan = state.plan
         try await db.query("""
             INSERT INTO adaptive_plans (sweep, initial, step, max, until_weights, alpha)
             VALUES (\(sweep), \(plan.initial), \(plan.step), \(plan.max), \(plan.untilWeights), \(plan.alpha))
+            ON CONFLICT (sweep) DO NOTHING
             """, logger: logger)
         for round in state.rounds {
             var copy = round

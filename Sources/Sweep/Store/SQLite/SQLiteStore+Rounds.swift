@@ -47,17 +47,15 @@ extension SQLiteStore {
     /// Records an adaptive sweep's plan and first round (nothing when they are there).
     static func registerPlan(_ spec: SweepSpec, _ db: Database) throws {
         guard let plan = spec.adaptive, let first = spec.firstRound else { return }
-        try db.execute(sql: """
-            INSERT OR IGNORE INTO adaptive_plans (sweep, initial, step, max, until_weights, alpha) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [spec.name, plan.initial, plan.step, plan.max, plan.untilWeights, plan.alpha])
-        try insert(first, db)
+        try write(AdaptiveState(plan: plan, rounds: [first]), sweep: spec.name, db)
     }
 
-    /// Writes `state` for `sweep` as it is (a restore).
+    /// Writes `state` for `sweep` as it is (a restore; a plan or round already there stays).
     static func write(_ state: AdaptiveState, sweep: String, _ db: Database) throws {
         let plan = state.plan
-        try db.execute(sql: "INSERT INTO adaptive_plans (sweep, initial, step, max, until_weights, alpha) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [sweep, plan.initial, plan.step, plan.max, plan.untilWeights, plan.alpha])
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO adaptive_plans (sweep, initial, step, max, until_weights, alpha) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [sweep, plan.initial, plan.step, plan.max, plan.untilWeights, plan.alpha])
         for round in state.rounds {
             var copy = round
             copy.sweep = sweep

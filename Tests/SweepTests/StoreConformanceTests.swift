@@ -12,11 +12,15 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
     var testDescription: String { rawValue }
 
     /// A new, empty store of this kind.
-    func makeStore() throws -> any ResultsStore {
-        switch self {
-        case .sqlite: try SQLiteStore(path: try SweepRunnerTests.temporaryDatabase().path)
-        case .postgres: try PostgresStore(url: try TestPostgres.freshDatabaseURL())
+    func makeStore() throws -> any ResultsStore { try makeAddressedStore().store }
+
+    /// A new, empty store of this kind and its address (to open it again).
+    func makeAddressedStore() throws -> (store: any ResultsStore, address: StoreAddress) {
+        let address = switch self {
+        case .sqlite: StoreAddress.sqlite(path: try SweepRunnerTests.temporaryDatabase().path)
+        case .postgres: try StoreAddress(try TestPostgres.freshDatabaseURL())
         }
+        return (try address.open(create: true), address)
     }
 }
 

@@ -188,6 +188,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case sweepExists(name: String, location: String)
     /// A round's stored JSON does not read (edited by hand, or written by a newer auxsweep).
     case corruptRound(location: String, problem: String)
+    /// A store opened read-only lacks migrations this auxsweep knows (written by an older one).
+    case outdatedSchema(String)
 
     public var description: String {
         switch self {
@@ -200,6 +202,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .sweepExists(let name, let location):
             "\(location): sweep '\(name)' is already there; nothing was copied (copy it to another store, or rename it)"
         case .corruptRound(let location, let problem): "\(location): rounds: a stored round does not read (\(problem))"
+        case .outdatedSchema(let location):
+            "\(location): database: written by an older auxsweep; open it once to write (e.g. 'auxsweep status') to bring it up to date"
         case .claimLost(let claim): "\(claim): another worker has claimed it since, or it has ended; this worker stopped it"
         }
     }

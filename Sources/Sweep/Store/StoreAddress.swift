@@ -22,6 +22,16 @@ public enum StoreAddress: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Opens an existing store read-only: an SQLite file through a read-only connection, a PostgreSQL
+    /// database in sessions whose transactions are read-only; neither is migrated (an older schema is
+    /// an error, `StoreError.outdatedSchema`). What `serve` reads through.
+    public func openReadOnly() throws -> any ResultsStore {
+        switch self {
+        case .sqlite(let path): try SQLiteStore.openReadOnly(path: path)
+        case .postgres(let location): try PostgresStore(location: location, readOnly: true)
+        }
+    }
+
     /// Where checkpoints go unless given: `checkpoints/` beside an SQLite file; nil for PostgreSQL,
     /// whose workers may run on several machines and need a directory they all reach.
     public var defaultCheckpointDirectory: URL? {

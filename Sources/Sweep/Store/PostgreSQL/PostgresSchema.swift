@@ -82,6 +82,19 @@ enum PostgresSchema {
         }
     }
 
+    /// Whether every migration is recorded (a read-only reader cannot apply the missing ones).
+    static func hasCompletedMigrations(_ client: PostgresClient, logger: Logger) async throws -> Bool {
+        var applied: Set<String> = []
+        do {
+            for try await name in try await client.query("SELECT name FROM migrations", logger: logger).decode(String.self) {
+                applied.insert(name)
+            }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P01" {
+            return false   // undefined_table: no auxsweep migration has run here
+        }
+        return migrations.allSatisfy { applied.contains($0.name) }
+    }
+
     /// The store's identity (made by migration "v2: store id").
     static func storeID(_ client: PostgresClient, logger: Logger) async throws -> String {
         var id: String?

@@ -27,13 +27,15 @@ public final class PostgresStore: ResultsStore {
         try self.init(location: try PostgresLocation(url: url))
     }
 
-    /// Connects to `address` and brings the schema up to date.
-    public init(location address: PostgresLocation) throws {
+    /// Connects to `address` and brings the schema up to date; or, `readOnly`, opens sessions whose
+    /// transactions are read-only (the server refuses every write) on a schema that must be current.
+    public init(location address: PostgresLocation, readOnly: Bool = false) throws {
         location = address.description
         logger = Logger(label: "auxsweep.postgres") { _ in SwiftLogNoOpLogHandler() }
-        let configuration = PostgresClient.Configuration(host: address.host, port: address.port, username: address.user,
+        var configuration = PostgresClient.Configuration(host: address.host, port: address.port, username: address.user,
                                                          password: address.password, database: address.database,
                                                          tls: Self.tls(address.sslMode))
+        if readOnly { configuration.options.additionalStartupParameters = [("default_transaction_read_only", "on")] }
         try Self.checkConnection(address: address, logger: logger)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
@@ -41,9 +43,18 @@ public final class PostgresStore: ResultsStore {
         let logger = logger
         do {
             id = try Blocking.run {
-                try await PostgresSchema.migrate(client, logger: logger)
+                if readOnly {
+                    guard try await PostgresSchema.hasCompletedMigrations(client, logger: logger) else {
+                        throw StoreError.outdatedSchema(address.description)
+                    }
+                } else {
+                    try await PostgresSchema.migrate(client, logger: logger)
+                }
                 return try await PostgresSchema.storeID(client, logger: logger)
             }
+        } catch let error as StoreError {
+            runTask.cancel()
+            throw error
         } catch {
             runTask.cancel()
             throw PostgresStoreError(location: address.description, problem: Self.describe(error))

@@ -15,15 +15,31 @@ public final class SQLiteStore: ResultsStore {
     let pool: DatabasePool
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path, readOnly: false)
+    }
+
+    /// Opens the database at `path`: to write, creating it if needed and bringing its schema up to
+    /// date; or read-only (it must exist with the current schema; SQLite refuses every write on the
+    /// connection, and in WAL mode a reader never blocks a writer).
+    init(path: String, readOnly: Bool) throws {
         self.path = path
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var config = Configuration()
         config.busyMode = .timeout(30)
         config.foreignKeysEnabled = true
+        config.readonly = readOnly
+        if !readOnly {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
         pool = try Self.openPool(path: path, configuration: config)
-        try Self.migrate(pool)
+        if readOnly {
+            guard try pool.read({ db in try Schema.migrator.hasCompletedMigrations(db) }) else {
+                throw StoreError.outdatedSchema(path)
+            }
+        } else {
+            try Self.migrate(pool)
+        }
         guard let id = try pool.read({ db in try String.fetchOne(db, sql: "SELECT id FROM store") }) else {
             throw StoreError.missingStoreID(path)
         }
@@ -68,6 +84,14 @@ public final class SQLiteStore: ResultsStore {
             throw StoreError.missingDatabase(path)
         }
         return try SQLiteStore(path: path)
+    }
+
+    /// Opens an existing database read-only (`init(path:readOnly:)`); throws when there is none.
+    public static func openReadOnly(path: String) throws -> SQLiteStore {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError.missingDatabase(path)
+        }
+        return try SQLiteStore(path: path, readOnly: true)
     }
 
     /// Runs `body` in an IMMEDIATE write transaction.

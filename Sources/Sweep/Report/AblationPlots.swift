@@ -2,7 +2,8 @@ import Foundation
 
 extension AblationReport {
     /// The ablation curve and what the verdict rests on, in two panels sharing the w axis. Above: mean
-    /// mIoU with 95 % CI bars against the aux weight, the w = 0 baseline dashed and the best weight
+    /// mIoU with 95 % CI bars against the aux weight, each seed's mIoU as a small grey dot beside its
+    /// weight (one `<circle class="seed">` per done job), the w = 0 baseline dashed and the best weight
     /// marked (one `<circle class="point">` per weight). Below: each weight's paired difference to
     /// w = 0 over shared seeds with its 95 % interval (one `<circle class="delta">` per weight with
     /// one), filled where the paired t-test rejects at `alpha`. Legends stand right of the panels.
@@ -13,12 +14,20 @@ extension AblationReport {
         let (xLow, xHigh) = (xs.min() ?? 0, max(xs.max() ?? 1, (xs.min() ?? 0) + 0.1))
         let xRange = (xLow - 0.04 * (xHigh - xLow))...(xHigh + 0.04 * (xHigh - xLow))
         let top = SVGPanel(x: 0, y: 0, width: 820, height: 400, xRange: xRange,
-                           yRange: Self.padded(points.flatMap { [$0.1.ci95?.low ?? $0.1.mean, $0.1.ci95?.high ?? $0.1.mean] }),
+                           yRange: Self.padded(points.flatMap { [$0.1.ci95?.low ?? $0.1.mean, $0.1.ci95?.high ?? $0.1.mean] }
+                                                   + rows.flatMap { $0.miou.values }),
                            title: "Sweep \(sweep): \(point.rawValue) validation mIoU vs aux weight",
                            xLabel: "aux loss weight w", yLabel: "validation mIoU", legendWidth: 190)
         var body = top.frame()
         if let zero = rows.first(where: { $0.auxWeight == 0 })?.summary?.mean {
             body += top.line([(top.xRange.lowerBound, zero), (top.xRange.upperBound, zero)], colour: "#888", dashed: true)
+        }
+        // Seeds a few pixels right of their weight, so the interval bar stays readable.
+        for r in rows {
+            for value in SeedStatistics.inSeedOrder(r.miou) {
+                body += "<circle class=\"seed\" cx=\"\(top.f(top.px(r.auxWeight) + 7))\" cy=\"\(top.f(top.py(value)))\" r=\"2\" "
+                    + "fill=\"#999\" fill-opacity=\"0.7\"/>"
+            }
         }
         body += top.line(points.map { ($0.0, $0.1.mean) }, colour: "#1f77b4")
         for (w, s) in points {
@@ -28,7 +37,8 @@ extension AblationReport {
                 + "fill=\"\(isBest ? "#d62728" : "#1f77b4")\" stroke=\"white\"/>\n"
         }
         let n = points.map(\.1.n).max() ?? 0
-        body += top.legend([("mean ± 95% CI (\(n) seeds)", "#1f77b4", false), ("w = 0 baseline", "#888", true),
+        body += top.legend([("mean ± 95% CI (\(n) seeds)", "#1f77b4", false), ("one seed (grey dot)", "#999", false),
+                            ("w = 0 baseline", "#888", true),
                             ("best w = \(best.map { Self.weight($0.auxWeight) } ?? "-")", "#d62728", false)])
 
         let deltas = rows.compactMap { r in r.deltaVsZero.map { (r.auxWeight, $0) } }

@@ -152,7 +152,8 @@ public struct AblationReport: Sendable {
         String(format: signed ? "%+.2f" : "%.2f", v * 100)
     }
 
-    static func weight(_ w: Double) -> String {
+    /// An aux weight as every output names it: up to 4 decimals, at least one (0.0, 0.4, 0.125).
+    public static func weight(_ w: Double) -> String {
         var s = String(format: "%.4f", w)
         while s.hasSuffix("0") && !s.hasSuffix(".0") { s.removeLast() }
         return s

@@ -29,8 +29,12 @@ extension AblationReport {
         return "[\(f(ci.low)), \(f(ci.high))]"
     }
 
-    static let header = ["aux w", "n", "mIoU mean", "std", "95% CI", "pixel acc", "vs w=0 (paired)", "95% CI", "p (t)",
+    /// The table's column names, as every text format shows them.
+    public static let header = ["aux w", "n", "mIoU mean", "std", "95% CI", "pixel acc", "vs w=0 (paired)", "95% CI", "p (t)",
                          "p (perm)", "P(best)", "decide vs", "gap", "gap std", "seeds to decide", "not done"]
+
+    /// The table's cells of every row, as every text format shows them (the dashboard's table too).
+    public var tableCells: [[String]] { rows.map(cells) }
 
     func cells(_ r: Row) -> [String] {
         let dropped = adaptive?.rounds.first { $0.decision.map { $0.dropped.contains(r.auxWeight) || $0.failed.contains(r.auxWeight) } ?? false }
@@ -52,9 +56,15 @@ extension AblationReport {
         let title = "Sweep \(sweep): \(point.rawValue) validation mIoU per aux weight over seeds "
             + "(paired differences over shared seeds; P(best) by bootstrap over seeds; * = best; "
             + "gap = the best minus this weight, or for the best minus w = 0)"
-        let table = markdown ? TextTable.markdown(header: Self.header, rows: rows.map(cells))
-                             : TextTable.render(header: Self.header, rows: rows.map(cells), leftAligned: [0, 11])
-        var lines = [markdown ? "**\(title)**\n" : title, table, ""]
+        let table = markdown ? TextTable.markdown(header: Self.header, rows: tableCells)
+                             : TextTable.render(header: Self.header, rows: tableCells, leftAligned: [0, 11])
+        return ([markdown ? "**\(title)**\n" : title, table, ""] + summaryLines).joined(separator: "\n")
+    }
+
+    /// The lines under the table: the best and the weights tied with it, the seeds to decide, an
+    /// adaptive sweep's plan and rounds, what the means leave out, and the verdict.
+    public var summaryLines: [String] {
+        var lines: [String] = []
         if let best {
             lines.append("Best: w = \(Self.weight(best.auxWeight)); not significantly worse (paired t-test against it, "
                          + "alpha \(alpha)): \(best.tied.isEmpty ? "none" : best.tied.map { Self.weight($0) }.joined(separator: ", ")).")
@@ -64,7 +74,7 @@ extension AblationReport {
         let missing = rows.flatMap { r in (r.failed + r.unfinished).map { "w=\(Self.weight(r.auxWeight)) seed \($0)" } }
         if !missing.isEmpty { lines.append("Not in the means (failed or unfinished): \(missing.joined(separator: ", ")).") }
         lines.append(verdict)
-        return lines.joined(separator: "\n")
+        return lines
     }
 
     static let csvHeader = ["aux_weight", "n", "miou_mean", "miou_std", "miou_ci95_low", "miou_ci95_high", "pixel_acc_mean",

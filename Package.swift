@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "auxsweep",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "auxsweep", targets: ["auxsweep"]),
         .library(name: "NN", targets: ["NN"]),
@@ -18,6 +18,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        // Tests only: the browser test speaks Chromium's DevTools protocol over a WebSocket.
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.0"),
     ],
     targets: [
         // oneDNN (Debian libdnnl-dev): sgemm and primitives for the numeric core.
@@ -55,6 +60,18 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // `auxsweep serve`: the live dashboard (Hummingbird 2), reading a store read-only.
+        .target(
+            name: "Dashboard",
+            dependencies: [
+                "Sweep",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // The command-line tool: parsing and printing only.
         .executableTarget(
             name: "auxsweep",
@@ -63,6 +80,7 @@ let package = Package(
                 "NN",
                 "Segmentation",
                 "Sweep",
+                "Dashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -86,7 +104,19 @@ let package = Package(
         ),
         // Runs the built binary: exact output, exit codes, files written; kill -9, Ctrl-C and two runs
         // on one database; predict and grad on PyTorch checkpoints; bench's JSON and breakdown.
-        .testTarget(name: "CLITests", dependencies: ["auxsweep", "NN", "Sweep", "TestSupport"]),
+        // The dashboard's monitor in process: reads shared between any number of askers, versions and
+        // changes, the ETA.
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Sweep", "Segmentation"]),
+        // `serve` too: HTTP against the running server, and headless Chromium driven over the DevTools
+        // protocol while a sweep runs.
+        .testTarget(
+            name: "CLITests",
+            dependencies: [
+                "auxsweep", "NN", "Sweep", "TestSupport",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

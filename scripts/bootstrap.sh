@@ -3,10 +3,11 @@
 # oneDNN (libdnnl-dev) for the numeric core, SQLite (libsqlite3-dev) for the embedded results store,
 # PostgreSQL's server (postgresql) for the tests' throwaway store server, and Slurm with munge
 # (slurm-wlm, munge) for the tests' single-node cluster (both in scripts/services/), libpng and
-# libjpeg-turbo (libpng-dev, libjpeg62-turbo-dev) for folder data sets.
+# libjpeg-turbo (libpng-dev, libjpeg62-turbo-dev) for folder data sets; for `serve`'s tests and
+# benchmark, headless Chromium (chromium, driven over its DevTools protocol), curl and wrk.
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 set -euo pipefail
-packages=(libdnnl-dev libsqlite3-dev postgresql slurm-wlm munge libpng-dev libjpeg62-turbo-dev)
+packages=(libdnnl-dev libsqlite3-dev postgresql slurm-wlm munge libpng-dev libjpeg62-turbo-dev chromium curl wrk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

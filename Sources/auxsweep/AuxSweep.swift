@@ -12,7 +12,7 @@ struct AuxSweep: ParsableCommand {
             auxsweep trains a small PSPNet with loss = main + w * aux at many weights w and seeds, \
             records every result in SQLite or PostgreSQL and reports which weight is best and how sure that is.
             """,
-        subcommands: [Run.self, Work.self, Submit.self, Status.self, DatabaseCommand.self, Query.self, Report.self, Train.self, Predict.self, Grad.self, Bench.self,
+        subcommands: [Run.self, Work.self, Submit.self, Status.self, DatabaseCommand.self, Query.self, Report.self, Serve.self, Train.self, Predict.self, Grad.self, Bench.self,
                       DataCommand.self, BenchKernels.self, CoreDemo.self]
     )
 

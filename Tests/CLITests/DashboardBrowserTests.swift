@@ -1,0 +1,87 @@
+import Foundation
+import Sweep
+import Testing
+
+/// The dashboard in a real browser: headless Chromium shows a sweep page while the sweep runs in
+/// another process; the DOM shows every cell go from pending through running to done, and the report
+/// fill in, without the page being loaded again.
+@Suite("serve in Chromium", .serialized)
+struct DashboardBrowserTests {
+    /// 4 jobs of several seconds each, 2 at a time: each is seen running (the page is at most about 1 s
+    /// behind; a job runs for many seconds on any of the project's machines).
+    static let liveYAML = """
+        name: live
+        aux_weights: [0.0, 1.0]
+        seeds: 2
+        jobs: 2
+        data: {train_images: 2000, val_images: 16, size: 32}
+        model: {blocks: [1, 1, 1, 1]}
+        train: {iterations: 1000, batch: 4, eval_every: 250, checkpoint_every: 250}
+        """
+
+    @Test("cells turn from running to done without a reload")
+    func liveCells() async throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = dir.appendingPathComponent("live.yaml").path
+        try Self.liveYAML.write(toFile: spec, atomically: true, encoding: .utf8)
+        let db = dir.appendingPathComponent("results.sqlite").path
+        let registered = try CLIRunner.run(["run", spec, "--db", db, "--register-only"])
+        #expect(registered.status == 0, "\(registered.stderr)")
+        let server = try ServedDashboard(db: db, in: dir)
+        let browser = try HeadlessChromium(url: server.base.appendingPathComponent("sweeps/live"),
+                                           profile: dir.appendingPathComponent("chromium-profile"), width: 1280, height: 1400)
+        defer { browser.stop() }
+
+        let cellsScript = "JSON.stringify(Array.from(document.querySelectorAll('td.cell')).map(function (td) { "
+            + "return [td.dataset.key, td.className.replace('cell ', ''), td.textContent]; }))"
+        let seen = try await browser.withPage { page -> [String: [String]] in
+            // The page as first served: four pending cells. A marker on the window shows a reload.
+            var cells: [[String]] = []
+            for _ in 0..<300 where cells.count != 4 {
+                cells = (try? JSONDecoder().decode([[String]].self, from: Data(try await page.evaluate(cellsScript).utf8))) ?? []
+                if cells.count != 4 { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(cells.map { $0[0] } == ["0.0/0", "0.0/1", "1.0/0", "1.0/1"])
+            #expect(cells.allSatisfy { $0[1] == "pending" })
+            _ = try await page.evaluate("window.auxsweepMarker = 'first load'; 'set'")
+
+            let run = try CLIRunner.start(["run", spec, "--db", db], in: dir, name: "run")
+            var statuses: [String: [String]] = [:]
+            let deadline = Date().addingTimeInterval(300)
+            while Date() < deadline {
+                let now = try JSONDecoder().decode([[String]].self, from: Data(try await page.evaluate(cellsScript).utf8))
+                for cell in now where statuses[cell[0]]?.last != cell[1] { statuses[cell[0], default: []].append(cell[1]) }
+                if now.count == 4 && now.allSatisfy({ $0[1] == "done" }) { break }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+            run.waitUntilExit()
+            #expect(run.terminationStatus == 0)
+            #expect(try await page.evaluate("String(window.auxsweepMarker)") == "first load", "the page was loaded again")
+
+            // The cells show the final mIoU the store holds; the report came in with the last job.
+            let store = try SQLiteStore.openExisting(path: db)
+            let expected = try store.jobSummaries(JobFilter(sweep: "live")).map { String(format: "%.4f", $0.miou ?? -1) }
+            let texts = try JSONDecoder().decode([[String]].self, from: Data(try await page.evaluate(cellsScript).utf8)).map { $0[2] }
+            #expect(texts == expected)
+            var verdict = ""
+            for _ in 0..<40 where !verdict.contains("best w =") {
+                verdict = try await page.evaluate("document.querySelector('#report .verdict').textContent")
+                if !verdict.contains("best w =") { try await Task.sleep(for: .milliseconds(250)) }
+            }
+            #expect(verdict.contains("this sweep: best w ="))
+            #expect(try await page.evaluate("document.getElementById('counts').textContent") == "4 done")
+
+            let png = try await page.screenshot()
+            try png.write(to: dir.appendingPathComponent("dashboard.png"))
+            #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000)
+            return statuses
+        }
+        // Every cell went pending -> running -> done in the same page.
+        for (key, history) in seen {
+            #expect(history == ["pending", "running", "done"], "\(key): \(history)")
+        }
+        #expect(seen.count == 4)
+        #expect(server.interrupt() == 0)
+    }
+}

@@ -152,12 +152,16 @@ struct ServeCommandTests {
         #expect(gone.status == 503)
         #expect(gone.body.contains("the results store cannot be read: \(db): the database file is gone (moved or deleted)"))
         #expect(try await server.request("/api/sweeps/tiny").status == 503)
+        // A stream opened meanwhile starts and says so (a browser does not reconnect after an error
+        // status); curl ends it after 2 s (exit 28).
+        let eventsURL = server.base.appendingPathComponent("api/sweeps/tiny/events").absoluteString
+        let failing = try TestServices.tool("sh", ["-c", "curl -sN --max-time 2 '\(eventsURL)'; true"])
+        #expect(failing.contains("event: failure\ndata: {\"message\":\"the results store cannot be read: \(db): the database file is gone (moved or deleted)\"}\n\n"))
         try FileManager.default.moveItem(atPath: away, toPath: db)
         try await Task.sleep(for: .seconds(1.2))
         #expect(try await server.request("/sweeps/tiny").status == 200)
 
         // An event stream: its first event at once; Ctrl-C ends it and the server.
-        let eventsURL = server.base.appendingPathComponent("api/sweeps/tiny/events").absoluteString
         // curl ends the stream after 3 s (exit 28): what it read by then.
         let events = try TestServices.tool("sh", ["-c", "curl -sN --max-time 3 '\(eventsURL)'; true"])
         #expect(events.hasPrefix("retry: 1000\n\nid: "))

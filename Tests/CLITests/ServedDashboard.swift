@@ -16,10 +16,12 @@ final class ServedDashboard {
     let process: Process
     let base: URL
     let directory: URL
+    let name: String
 
     /// Starts `auxsweep serve --db db --port 0` and waits (up to 30 s) for its line naming the port.
     init(db: String, in directory: URL, name: String = "serve") throws {
         self.directory = directory
+        self.name = name
         process = try CLIRunner.start(["serve", "--db", db, "--port", "0"], in: directory, name: name)
         let out = directory.appendingPathComponent("\(name).out")
         let deadline = Date().addingTimeInterval(30)
@@ -42,7 +44,7 @@ final class ServedDashboard {
 
     /// The server's first line (what it says on start).
     var startLine: String {
-        ((try? String(contentsOf: directory.appendingPathComponent("serve.out"), encoding: .utf8)) ?? "")
+        ((try? String(contentsOf: directory.appendingPathComponent("\(name).out"), encoding: .utf8)) ?? "")
             .split(separator: "\n").first.map(String.init) ?? ""
     }
 

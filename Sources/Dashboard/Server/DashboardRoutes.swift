@@ -87,7 +87,11 @@ struct DashboardRoutes: Sendable {
     /// stream goes on. Ends when the browser goes away (a write fails) or the server shuts down.
     func events(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let name = try Self.sweepName(context)
-        _ = try await monitor.state(name)   // an unknown sweep is a 404, before any stream starts
+        // An unknown sweep is a 404 before any stream starts. A store that cannot be read now is not:
+        // a browser does not reconnect after an error status, so the stream starts and says so.
+        do {
+            _ = try await monitor.state(name)
+        } catch DashboardError.storeUnavailable {}
         let lastEvent = request.headers[.lastEventID].flatMap { Int($0) }
         let since = lastEvent ?? request.uri.queryParameters.get("since").flatMap { Int($0) } ?? -1
         let monitor = monitor, keepAlive = keepAlive

@@ -84,16 +84,22 @@ struct ReportTests {
         #expect(try store.ablationReport(sweep: "fixed", point: .best).rows.map(\.summary?.mean) == report.rows.map(\.summary?.mean))
     }
 
-    @Test("the SVGs parse as XML; the ablation plot has one point per weight")
+    @Test("the SVGs parse as XML; the ablation plot has one point per weight and one dot per done job")
     func plots() throws {
         let store = try Self.database()
-        let ablation = try store.ablationReport(sweep: "fixed").ablationSVG()
+        let report = try store.ablationReport(sweep: "fixed")
+        let ablation = report.ablationSVG()
         let curves = try store.trainingCurves(sweep: "fixed").svg()
-        for svg in [ablation, curves] {
+        let job = try #require(try store.reportData(sweep: "fixed").jobs.first?.id)
+        let jobCurves = JobCurves(title: "fixed <w = 0>", steps: try store.steps(job: job), evaluations: try store.evaluations(job: job)).svg()
+        for svg in [ablation, curves, jobCurves] {
             let parser = XMLParser(data: Data(svg.utf8))
             #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
         }
         #expect(ablation.components(separatedBy: "class=\"point\"").count - 1 == 3)
+        #expect(ablation.components(separatedBy: "class=\"seed\"").count - 1 == report.rows.reduce(0) { $0 + $1.miou.count })
+        #expect(jobCurves.contains("fixed &lt;w = 0&gt;") && jobCurves.contains(">total<") && jobCurves.contains(">aux<"))
+        #expect(jobCurves.components(separatedBy: "class=\"eval\"").count - 1 == (try store.evaluations(job: job)).count)
         #expect(ablation.contains("aux loss weight w") && ablation.contains("w = 0 baseline"))
         #expect(curves.contains("main loss") && curves.contains("auxiliary loss") && curves.contains("validation mIoU"))
     }

@@ -12,7 +12,7 @@ struct Serve: ParsableCommand {
             seeds, one cell per job, with progress and ETA; the ablation table, its verdict and plots; the \
             training curves; failed jobs; an adaptive sweep's rounds) and /sweeps/NAME/jobs/W/SEED (loss \
             curves, evaluations, per-class IoU, errors). Pages update themselves while a sweep runs (server-sent \
-            events, at most about 2 s behind). JSON under /api/ (/api/sweeps/NAME/report is 'report --format \
+            events, at most about 2 s behind the store). JSON under /api/ (/api/sweeps/NAME/report is 'report --format \
             json'); CSV, Markdown and SVG downloads on the sweep page. The store is opened read-only and read at \
             most once a second per sweep however many browsers watch: serving never writes and never blocks a \
             running sweep. Binds 127.0.0.1 (this machine only) unless --host says otherwise.

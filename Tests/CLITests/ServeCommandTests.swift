@@ -124,6 +124,9 @@ struct ServeCommandTests {
         }
         let apiMissing = try await server.request("/api/sweeps/nope")
         #expect(apiMissing.status == 404 && apiMissing.body.contains(#""error" : "no sweep named 'nope' in this store""#))
+        let head = try await server.request("/sweeps/tiny", method: "HEAD")
+        #expect(head.status == 200 && head.contentType == "text/html; charset=utf-8" && head.body.isEmpty)
+        #expect(try await server.request("/nope", method: "HEAD").status == 404)
         for method in ["POST", "PUT", "DELETE"] {
             #expect(try await server.request("/api/sweeps/tiny", method: method).status == 405)
         }

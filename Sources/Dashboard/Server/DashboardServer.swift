@@ -32,7 +32,7 @@ public struct DashboardServer: Sendable {
     /// Serves until SIGINT or SIGTERM; `onReady` gets the address bound (the port `port: 0` got).
     /// Throws when the address cannot be bound.
     public func run(onReady: @escaping @Sendable (_ host: String, _ port: Int) -> Void) async throws {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: DashboardErrorMiddleware())
         routes.register(on: router)
         let logger = Logger(label: "auxsweep.serve") { _ in SwiftLogNoOpLogHandler() }

@@ -189,6 +189,14 @@ struct ServeCommandTests {
         #expect(r.status == 2)
         #expect(r.stderr == "auxsweep: \(missing): database: does not exist (run 'auxsweep run' first)\n")
         #expect(!FileManager.default.fileExists(atPath: missing))
+        let text = dir.appendingPathComponent("notes.txt").path
+        try "not a database\n".write(toFile: text, atomically: true, encoding: .utf8)
+        for command in [["serve", "--port", "0"], ["status"]] {
+            let wrong = try CLIRunner.run(command + ["--db", text])
+            #expect(wrong.status == 2)
+            #expect(wrong.stderr == "auxsweep: \(text): database: not an SQLite database (another file given to --db?)\n")
+        }
+        #expect(try String(contentsOfFile: text, encoding: .utf8) == "not a database\n")
 
         let (storeDir, db) = try Self.makeStore()
         defer { try? FileManager.default.removeItem(at: storeDir) }

@@ -190,6 +190,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case corruptRound(location: String, problem: String)
     /// A store opened read-only lacks migrations this auxsweep knows (written by an older one).
     case outdatedSchema(String)
+    /// `--db` names a file that is not an SQLite database.
+    case notADatabase(String)
 
     public var description: String {
         switch self {
@@ -202,6 +204,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .sweepExists(let name, let location):
             "\(location): sweep '\(name)' is already there; nothing was copied (copy it to another store, or rename it)"
         case .corruptRound(let location, let problem): "\(location): rounds: a stored round does not read (\(problem))"
+        case .notADatabase(let path): "\(path): database: not an SQLite database (another file given to --db?)"
         case .outdatedSchema(let location):
             "\(location): database: written by an older auxsweep; open it once to write (e.g. 'auxsweep status') to bring it up to date"
         case .claimLost(let claim): "\(claim): another worker has claimed it since, or it has ended; this worker stopped it"

@@ -32,7 +32,11 @@ public final class SQLiteStore: ResultsStore {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
-        pool = try Self.openPool(path: path, configuration: config)
+        do {
+            pool = try Self.openPool(path: path, configuration: config)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError.notADatabase(path)
+        }
         if readOnly {
             guard try pool.read({ db in try Schema.migrator.hasCompletedMigrations(db) }) else {
                 throw StoreError.outdatedSchema(path)

@@ -39,7 +39,7 @@ struct Serve: ParsableCommand {
             let server = DashboardServer(store: store, host: host, port: port)
             let exposure = ["127.0.0.1", "localhost", "::1"].contains(host)
                 ? "this machine only" : "reachable from other machines: anyone who can reach this port sees every sweep"
-            let failure = try runBlocking {
+            let failure = runBlocking {
                 try await server.run { host, port in
                     printLine("serving \(address) read-only at http://\(host.contains(":") ? "[\(host)]" : host):\(port)/ (\(exposure)); Ctrl-C stops")
                 }
@@ -51,7 +51,7 @@ struct Serve: ParsableCommand {
 
 /// Runs `body` on Swift's concurrency runtime from the main thread and waits for it; the error it
 /// threw, described, or nil.
-private func runBlocking(_ body: @escaping @Sendable () async throws -> Void) throws -> String? {
+private func runBlocking(_ body: @escaping @Sendable () async throws -> Void) -> String? {
     let done = DispatchSemaphore(value: 0)
     let outcome = ServeOutcome()
     Task {

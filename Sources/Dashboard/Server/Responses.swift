@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Sweep
 
 /// Responses of the dashboard: HTML, JSON, downloads and the event stream's framing.
 enum Responses {
@@ -29,11 +30,8 @@ enum Responses {
     }
 
     static func encode(_ value: some Encodable, pretty: Bool = true) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let encoder = JSONOutput.encoder(pretty: pretty)
+        encoder.outputFormatting.insert(.withoutEscapingSlashes)   // cell keys are "weight/seed"
         guard let data = try? encoder.encode(value) else { preconditionFailure("dashboard values are plain JSON") }
         return String(decoding: data, as: UTF8.self)
     }

@@ -5,12 +5,7 @@ import Foundation
 /// to encode: every worker would stop on the same round).
 enum RoundCoding {
     static func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        guard let data = try? encoder.encode(value) else { preconditionFailure("round values always encode") }
+        guard let data = try? JSONOutput.encoder(pretty: false).encode(value) else { preconditionFailure("round values always encode") }
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -93,13 +93,8 @@ extension AblationReport {
 
     /// The report as JSON (`ReportDocument`, keys sorted, pretty-printed).
     var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
         // A non-finite number anywhere (none is expected) becomes a string rather than stopping the report.
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        guard let data = try? encoder.encode(ReportDocument(self)) else { preconditionFailure("the report is plain JSON values") }
+        guard let data = try? JSONOutput.encoder(pretty: true).encode(ReportDocument(self)) else { preconditionFailure("the report is plain JSON values") }
         return String(decoding: data, as: UTF8.self)
     }
 }

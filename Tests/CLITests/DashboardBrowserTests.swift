@@ -19,6 +19,44 @@ struct DashboardBrowserTests {
         train: {iterations: 1000, batch: 4, eval_every: 250, checkpoint_every: 250}
         """
 
+    @Test("the first page follows a sweep's counts without a reload")
+    func liveIndex() async throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = dir.appendingPathComponent("tiny.yaml").path
+        try ServeCommandTests.tinyYAML.write(toFile: spec, atomically: true, encoding: .utf8)
+        let db = dir.appendingPathComponent("results.sqlite").path
+        let registered = try CLIRunner.run(["run", spec, "--db", db, "--register-only"])
+        #expect(registered.status == 0, "\(registered.stderr)")
+        let server = try ServedDashboard(db: db, in: dir)
+        let browser = try HeadlessChromium(url: server.base, profile: dir.appendingPathComponent("chromium-profile"), width: 1280, height: 600)
+        defer { browser.stop() }
+
+        // jobs, done, running, failed, interrupted, pending of the sweep's line
+        let countsScript = "JSON.stringify(Array.from(document.querySelectorAll('#sweeps tbody tr td')).slice(1, 7).map(function (td) { "
+            + "return Number(td.textContent); }))"
+        let (first, last) = try await browser.withPage { page -> ([Int], [Int]) in
+            var counts: [Int] = []
+            for _ in 0..<300 where counts.count != 6 {
+                counts = (try? JSONDecoder().decode([Int].self, from: Data(try await page.evaluate(countsScript).utf8))) ?? []
+                if counts.count != 6 { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            let first = counts
+            _ = try await page.evaluate("window.auxsweepMarker = 'first load'; 'set'")
+            let run = try CLIRunner.run(["run", spec, "--db", db])
+            #expect(run.status == 0, "\(run.stderr)")
+            for _ in 0..<60 where counts != [4, 4, 0, 0, 0, 0] {
+                try await Task.sleep(for: .milliseconds(250))
+                counts = try JSONDecoder().decode([Int].self, from: Data(try await page.evaluate(countsScript).utf8))
+            }
+            #expect(try await page.evaluate("String(window.auxsweepMarker)") == "first load", "the page was loaded again")
+            return (first, counts)
+        }
+        #expect(first == [4, 0, 0, 0, 0, 4])
+        #expect(last == [4, 4, 0, 0, 0, 0], "the list shows the finished sweep within 15 s")
+        #expect(server.interrupt() == 0)
+    }
+
     @Test("cells turn from running to done without a reload")
     func liveCells() async throws {
         let dir = try CLIRunner.temporaryDirectory()

@@ -61,6 +61,10 @@ struct ServeCommandTests {
         #expect(index.contentType == "text/html; charset=utf-8")
         #expect(index.body.contains(#"<a href="/sweeps/tiny">tiny</a></td><td>4</td><td>4</td><td>0</td><td>0</td><td>0</td><td>0</td>"#))
         #expect(index.body.contains(#"<a href="/sweeps/evil">evil</a></td><td>1</td><td>0</td><td>0</td><td>1</td>"#))
+        #expect(index.body.contains(#"<body data-page="index" data-version="1">"#))
+        let list = try await server.request("/fragments/sweeps")
+        #expect(list.status == 200 && list.body.hasPrefix("<table class=\"sweeps\">"))
+        #expect(index.body.contains("<div id=\"sweeps\">\(list.body)</div>"), "the fragment is the page's list")
 
         let page = try await server.request("/sweeps/tiny")
         #expect(page.status == 200)
@@ -169,6 +173,12 @@ struct ServeCommandTests {
         let events = try TestServices.tool("sh", ["-c", "curl -sN --max-time 3 '\(eventsURL)'; true"])
         #expect(events.hasPrefix("retry: 1000\n\nid: "))
         #expect(events.contains("\"complete\":true") && events.contains("\"key\":\"1.0/1\""))
+        // The first page's stream: an event when the list's version differs from the page's.
+        let indexURL = server.base.appendingPathComponent("api/events").absoluteString
+        let indexEvents = try TestServices.tool("sh", ["-c", "curl -sN --max-time 2 '\(indexURL)?since=0'; true"])
+        #expect(indexEvents == "retry: 1000\n\nid: 1\ndata: {\"version\":1}\n\n")
+        let quiet = try TestServices.tool("sh", ["-c", "curl -sN --max-time 2 '\(indexURL)?since=1'; true"])
+        #expect(quiet == "retry: 1000\n\n", "the page has the list's version: nothing to send")
         let stream = Process()
         stream.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         stream.arguments = ["-sN", eventsURL]

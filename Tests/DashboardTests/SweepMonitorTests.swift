@@ -72,6 +72,20 @@ struct SweepMonitorTests {
         await #expect(throws: DashboardError.self) { try await monitor.state("nothing") }
     }
 
+    @Test("the list of sweeps has a version that moves only when a sweep's line changes")
+    func indexVersion() async throws {
+        let store = try Self.store()
+        let monitor = SweepMonitor(reader: StoreReader(store: store), maxAge: 0)
+        let first = try await monitor.index()
+        #expect(first.version == 1 && first.sweeps.map(\.name) == ["watched"] && first.sweeps.first?.counts.pending == 4)
+        #expect(try await monitor.index().version == 1, "nothing changed, the version stays")
+        let job = try #require(try store.claim(sweep: "watched", worker: JobWorker(name: "w")))
+        try store.record(job.claim, steps: (0..<4).map(Self.step), evaluations: [])
+        let running = try await monitor.index()
+        #expect(running.version == 2 && running.sweeps.first?.counts.running == 1)
+        #expect(try await monitor.sweeps() == running.sweeps)
+    }
+
     @Test("ETA: from the measured step rate, else from finished jobs' durations")
     func estimate() {
         func summary(_ status: JobStatus, steps: Int, seconds: Double? = nil) -> JobSummary {

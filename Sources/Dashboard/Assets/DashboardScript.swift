@@ -2,21 +2,17 @@
 /// offline). On a sweep or job page it listens to the sweep's event stream (server-sent events; the
 /// browser reconnects by itself, sending the last version it saw) and applies only what changed: a
 /// cell's class, text and hover; the counts and ETA; the report fragment and plots when the report
-/// version moves; the grid when a round adds jobs; a job's fragment when its cell changes. Text from
-/// the server goes in as text (`textContent`, attributes), fragments come escaped from the server.
+/// version moves; the grid when a round adds jobs; a job's fragment when its cell changes. On the
+/// first page it listens to the index's stream and fetches the list of sweeps again when it changed.
+/// Text from the server goes in as text (`textContent`, attributes), fragments come escaped from the
+/// server.
 enum DashboardScript {
     static let javascript = #"""
     (function () {
       "use strict";
       var body = document.body;
-      var sweep = body.dataset.sweep;
-      if (!sweep) return;
-      var seg = encodeURIComponent(sweep);
-      var base = "/sweeps/" + seg, api = "/api/sweeps/" + seg;
-      var version = Number(body.dataset.version);
-      var reportVersion = Number(body.dataset.reportVersion || "-1");
       var live = document.getElementById("live");
-      var jobKey = body.dataset.job;
+      var version = Number(body.dataset.version);
 
       function replace(id, url) {
         return fetch(url, { cache: "no-store" }).then(function (r) {
@@ -27,6 +23,36 @@ enum DashboardScript {
           if (el) el.innerHTML = html;
         });
       }
+
+      function listen(url, apply) {
+        var source = new EventSource(url);
+        source.onmessage = function (event) {
+          apply(JSON.parse(event.data));
+          if (live) { live.textContent = "live · updated " + new Date().toLocaleTimeString(); live.className = "live"; }
+        };
+        source.addEventListener("failure", function (event) {
+          if (live) { live.textContent = JSON.parse(event.data).message; live.className = "live stale"; }
+        });
+        source.onerror = function () {
+          if (live) { live.textContent = "reconnecting…"; live.className = "live stale"; }
+        };
+      }
+
+      if (body.dataset.page === "index") {
+        listen("/api/events?since=" + version, function (update) {
+          if (update.version === version) return;
+          version = update.version;
+          body.dataset.version = String(version);
+          replace("sweeps", "/fragments/sweeps");
+        });
+        return;
+      }
+      var sweep = body.dataset.sweep;
+      if (!sweep) return;
+      var seg = encodeURIComponent(sweep);
+      var base = "/sweeps/" + seg, api = "/api/sweeps/" + seg;
+      var reportVersion = Number(body.dataset.reportVersion || "-1");
+      var jobKey = body.dataset.job;
 
       function applyCell(cell) {
         var td = document.querySelector('td.cell[data-key="' + cell.key + '"]');
@@ -61,17 +87,7 @@ enum DashboardScript {
         body.dataset.version = String(version);
       }
 
-      var source = new EventSource(api + "/events?since=" + version);
-      source.onmessage = function (event) {
-        apply(JSON.parse(event.data));
-        if (live) { live.textContent = "live · updated " + new Date().toLocaleTimeString(); live.className = "live"; }
-      };
-      source.addEventListener("failure", function (event) {
-        if (live) { live.textContent = JSON.parse(event.data).message; live.className = "live stale"; }
-      });
-      source.onerror = function () {
-        if (live) { live.textContent = "reconnecting…"; live.className = "live stale"; }
-      };
+      listen(api + "/events?since=" + version, apply);
     })();
     """#
 }

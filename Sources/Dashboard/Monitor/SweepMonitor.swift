@@ -30,8 +30,9 @@ public actor SweepMonitor {
     private var watches: [String: Watch] = [:]
     private var sweepReads: [String: Task<Watch, any Error>] = [:]
     private var reportReads: [String: Task<ReportBundle, any Error>] = [:]
-    private var overview: (read: Date, sweeps: [SweepOverview])?
-    private var overviewRead: Task<[SweepOverview], any Error>?
+    private var overview: SweepIndex?
+    private var overviewRead: Task<SweepIndex, any Error>?
+    private var curvesReads: [String: Task<String, any Error>] = [:]
     /// Set on shutdown: event streams end.
     public private(set) var isClosed = false
 
@@ -47,15 +48,25 @@ public actor SweepMonitor {
     // MARK: Sweeps
 
     /// Every sweep with its counts, oldest first.
-    func sweeps() async throws -> [SweepOverview] {
-        if let overview, Date().timeIntervalSince(overview.read) < maxAge { return overview.sweeps }
-        if let overviewRead { return try await overviewRead.value }
-        let task = Task { try await reader.read { store in try Self.readOverview(store) } }
+    func sweeps() async throws -> [SweepOverview] { try await index().sweeps }
+
+    /// Every sweep with its counts and the list's version, which moves whenever a sweep's line changes
+    /// (read again when older than `maxAge`; concurrent callers share one read).
+    func index() async throws -> SweepIndex {
+        if let overview, Date().timeIntervalSince(overview.read) < maxAge { return overview }
+        if let overviewRead { return try await Self.mapped(overviewRead) }
+        let task = Task { try await refreshIndex() }
         overviewRead = task
         defer { overviewRead = nil }
-        let sweeps = try await Self.mapped(task)
-        overview = (Date(), sweeps)
-        return sweeps
+        return try await Self.mapped(task)
+    }
+
+    private func refreshIndex() async throws -> SweepIndex {
+        let sweeps = try await reader.read { store in try Self.readOverview(store) }
+        let version = (overview?.version ?? 0) + (overview?.sweeps == sweeps ? 0 : 1)
+        let index = SweepIndex(version: version, sweeps: sweeps, read: Date())
+        overview = index
+        return index
     }
 
     private static func readOverview(_ store: any ResultsStore) throws -> [SweepOverview] {
@@ -109,13 +120,17 @@ public actor SweepMonitor {
     }
 
     /// The training curves of every job, drawn again when the report version moved and the last
-    /// drawing is older than `curvesMaxAge`.
+    /// drawing is older than `curvesMaxAge` (concurrent callers share one drawing: it reads every step).
     func curves(_ name: String) async throws -> String {
         let w = try await watch(name)
         if let curves = w.curves, curves.version == w.reportVersion || Date().timeIntervalSince(curves.made) < curvesMaxAge {
             return curves.svg
         }
-        let svg = try await Self.mapped(Task { try await reader.read { store in try store.trainingCurves(sweep: name).svg() } })
+        if let read = curvesReads[name] { return try await Self.mapped(read) }
+        let task = Task { try await reader.read { store in try store.trainingCurves(sweep: name).svg() } }
+        curvesReads[name] = task
+        defer { curvesReads[name] = nil }
+        let svg = try await Self.mapped(task)
         watches[name]?.curves = (w.reportVersion, Date(), svg)
         return svg
     }

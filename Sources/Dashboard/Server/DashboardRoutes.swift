@@ -12,7 +12,8 @@ struct DashboardRoutes: Sendable {
     let keepAlive: Int
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("/") { _, _ in Responses.html(IndexPage.render(try await monitor.sweeps(), location: location)) }
+        router.get("/") { _, _ in Responses.html(IndexPage.render(try await monitor.index(), location: location)) }
+        router.get("/fragments/sweeps") { _, _ in Responses.html(IndexPage.table(try await monitor.index().sweeps)) }
         router.get("/assets/dashboard.js") { _, _ in Responses.body(DashboardScript.javascript, contentType: "text/javascript; charset=utf-8") }
         router.get("/assets/dashboard.css") { _, _ in Responses.body(DashboardStyle.css, contentType: "text/css; charset=utf-8") }
 
@@ -79,12 +80,11 @@ struct DashboardRoutes: Sendable {
             return Responses.json(JobDocument(cell: detail.cell, job: detail.job, steps: detail.steps, evaluations: detail.evaluations))
         }
         router.get("/api/sweeps/{name}/events") { request, context in try await events(request, context) }
+        router.get("/api/events") { request, _ in indexEvents(request) }
     }
 
     /// The sweep's event stream: at once what changed after the version the page has (`since`, or the
-    /// `Last-Event-ID` of a reconnecting browser), then every second whatever changed, a comment when
-    /// nothing did for `keepAlive` seconds; a store that cannot be read gives a `failure` event and the
-    /// stream goes on. Ends when the browser goes away (a write fails) or the server shuts down.
+    /// `Last-Event-ID` of a reconnecting browser), then every second whatever changed.
     func events(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let name = try Self.sweepName(context)
         // An unknown sweep is a 404 before any stream starts. A store that cannot be read now is not:
@@ -92,21 +92,45 @@ struct DashboardRoutes: Sendable {
         do {
             _ = try await monitor.state(name)
         } catch DashboardError.storeUnavailable {}
-        let lastEvent = request.headers[.lastEventID].flatMap { Int($0) }
-        let since = lastEvent ?? request.uri.queryParameters.get("since").flatMap { Int($0) } ?? -1
+        let monitor = monitor
+        let start = (version: Self.since(request), reportVersion: Int.min)
+        return stream(from: start) { last in
+            let changes = try await monitor.changes(name, since: last.version)
+            guard changes.version != last.version || changes.reportVersion != last.reportVersion || changes.complete else { return nil }
+            return ((changes.version, changes.reportVersion), Responses.event(id: changes.version, LiveUpdate(changes)))
+        }
+    }
+
+    /// The first page's event stream: an event with the list's version whenever a sweep's line changed
+    /// after the version the page has (the page then fetches `/fragments/sweeps`).
+    func indexEvents(_ request: Request) -> Response {
+        let monitor = monitor
+        return stream(from: Self.since(request)) { last in
+            let index = try await monitor.index()
+            guard index.version != last else { return nil }
+            return (index.version, Responses.event(id: index.version, IndexUpdate(version: index.version)))
+        }
+    }
+
+    /// A server-sent event stream that asks `next` every second for the event after `state` (nil: nothing
+    /// changed), a comment when nothing did for `keepAlive` seconds; a store that cannot be read gives a
+    /// `failure` event and the stream goes on. Ends when the browser goes away (a write fails) or the
+    /// server shuts down.
+    private func stream<State: Sendable>(
+        from start: State, next: @escaping @Sendable (State) async throws -> (State, ByteBuffer)?
+    ) -> Response {
         let monitor = monitor, keepAlive = keepAlive
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
-            var version = since, reportVersion = Int.min, quiet = 0
+            var state = start, quiet = 0
             while await !monitor.isClosed {
                 do {
-                    let changes = try await monitor.changes(name, since: version)
-                    if changes.version != version || changes.reportVersion != reportVersion || changes.complete {
-                        try await writer.write(Responses.event(id: changes.version, LiveUpdate(changes)))
-                        (version, reportVersion, quiet) = (changes.version, changes.reportVersion, 0)
+                    if let (after, event) = try await next(state) {
+                        try await writer.write(event)
+                        (state, quiet) = (after, 0)
                     } else if quiet >= keepAlive {
                         try await writer.write(ByteBuffer(string: ": still here\n\n"))
                         quiet = 0
@@ -119,6 +143,11 @@ struct DashboardRoutes: Sendable {
             }
             try await writer.finish(nil)
         })
+    }
+
+    /// The version a page has: a reconnecting browser's `Last-Event-ID`, else `since`, else none (-1).
+    static func since(_ request: Request) -> Int {
+        request.headers[.lastEventID].flatMap { Int($0) } ?? request.uri.queryParameters.get("since").flatMap { Int($0) } ?? -1
     }
 
     static func sweepName(_ context: BasicRequestContext) throws -> String {

@@ -30,3 +30,8 @@ struct LiveUpdate: Codable, Sendable {
 struct LiveFailure: Codable, Sendable {
     var message: String
 }
+
+/// An event of the first page's stream: the list of sweeps changed; its version.
+struct IndexUpdate: Codable, Sendable {
+    var version: Int
+}

@@ -257,6 +257,24 @@ extension SweepCommandTests {
             killme,1.0,1,pending,0,0,,,,
 
             """)
+        let json = try CLIRunner.run(["query", "--db", s.db, "--seed", "1", "--weight", "1", "--format", "json"])
+        #expect(json.stdout == """
+            [
+              {
+                "attempt" : 0,
+                "aux_weight" : 1,
+                "error" : null,
+                "iteration" : null,
+                "miou" : null,
+                "pixel_acc" : null,
+                "seed" : 1,
+                "status" : "pending",
+                "steps" : 0,
+                "sweep" : "killme"
+              }
+            ]
+
+            """)
         let missing = try CLIRunner.run(["status", "--db", s.dir.appendingPathComponent("nope.sqlite").path])
         #expect(missing.status == 2)
         #expect(missing.stderr == "auxsweep: \(s.dir.appendingPathComponent("nope.sqlite").path): database: does not exist (run 'auxsweep run' first)\n")

@@ -63,7 +63,7 @@ struct SweepMonitorTests {
         let stepped = try await monitor.changes("watched", since: 2)
         #expect(stepped.version == 3 && stepped.reportVersion == 2, "steps alone leave the report version")
         try store.record(job.claim, steps: (6..<10).map(Self.step),
-                         evaluations: [EvaluationRecord(iteration: 10, meanIoU: 0.25, pixelAccuracy: 0.5, classIoU: [0.25])], status: .done)
+                         evaluations: [EvaluationRecord(iteration: 10, miou: 0.25, pixelAccuracy: 0.5, classIoU: [0.25])], status: .done)
         let done = try await monitor.changes("watched", since: 3)
         #expect(done.cells.map(\.status) == [.done] && done.cells.first?.label == "0.2500" && done.reportVersion == 3)
         #expect(try await monitor.changes("watched", since: 1).cells.map(\.key) == ["0.0/0"])

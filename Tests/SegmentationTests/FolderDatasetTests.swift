@@ -158,7 +158,7 @@ struct FolderDatasetTests {
                                   validation: try FolderDataset(source: source, split: splits.1, size: 32, role: .evaluation))
             for _ in 0..<4 { _ = try trainer.step() }
             let record = trainer.evaluate()
-            #expect(record.classIoU.count == 6 && record.meanIoU >= 0 && record.meanIoU <= 1 && record.pixelAccuracy > 0)
+            #expect(record.classIoU.count == 6 && record.miou >= 0 && record.miou <= 1 && record.pixelAccuracy > 0)
             #expect(trainer.evaluate() == record)
         }
     }

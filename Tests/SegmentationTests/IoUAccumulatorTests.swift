@@ -20,7 +20,7 @@ struct IoUAccumulatorTests {
         // class 0: I=1, U=2; class 1: I=3, U=4; class 2: I=1, U=1.
         let iou = acc.classIoU
         #expect(iou[0] == 0.5 && iou[1] == 0.75 && iou[2] == 1)
-        #expect(abs(acc.meanIoU - (0.5 + 0.75 + 1) / 3) < 1e-12)
+        #expect(abs(acc.miou - (0.5 + 0.75 + 1) / 3) < 1e-12)
         #expect(abs(acc.pixelAccuracy - 5.0 / 6.0) < 1e-12)
         // A mean of per-batch mIoUs would differ: batch 1 alone gives (0.5 + 2/3) / 2.
     }
@@ -30,7 +30,7 @@ struct IoUAccumulatorTests {
         var acc = IoUAccumulator(classes: 4)
         acc.add(logits: Self.logits([0, 1, 3, 1], classes: 4), labels: [0, 1, 255, 1])
         #expect(acc.classIoU[2] == nil && acc.classIoU[3] == nil)
-        #expect(acc.meanIoU == 1)
+        #expect(acc.miou == 1)
         #expect(acc.pixelAccuracy == 1)
     }
 }

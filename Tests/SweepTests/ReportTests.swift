@@ -21,8 +21,8 @@ struct ReportTests {
                 continue
             }
             let steps = (0..<4).map { StepRecord(iteration: $0, lr: 0.01, mainLoss: 1 - 0.1 * Float($0), auxLoss: 1.2 - 0.1 * Float($0), totalLoss: 1) }
-            let evals = [EvaluationRecord(iteration: 2, meanIoU: value - 0.1, pixelAccuracy: 0.8, classIoU: [0.9, nil]),
-                         EvaluationRecord(iteration: 4, meanIoU: value, pixelAccuracy: 0.9, classIoU: [0.95, 0.2])]
+            let evals = [EvaluationRecord(iteration: 2, miou: value - 0.1, pixelAccuracy: 0.8, classIoU: [0.9, nil]),
+                         EvaluationRecord(iteration: 4, miou: value, pixelAccuracy: 0.9, classIoU: [0.95, 0.2])]
             // Seed 2 of w = 1.0 is left running with its first evaluation only: unfinished.
             let unfinished = job.auxWeight == 1.0 && job.seed == 2
             try store.record(job.claim, steps: steps, evaluations: unfinished ? [evals[0]] : evals, status: unfinished ? .running : .done)
@@ -56,7 +56,7 @@ struct ReportTests {
         while let job = try store.claim(sweep: "zero", worker: JobWorker(name: "t")) {
             let miou = (job.auxWeight == 0 ? 0.6 : 0.5) + 0.01 * Double(job.seed)
             try store.record(job.claim, steps: [],
-                             evaluations: [EvaluationRecord(iteration: 4, meanIoU: miou, pixelAccuracy: 0.9, classIoU: [0.9])],
+                             evaluations: [EvaluationRecord(iteration: 4, miou: miou, pixelAccuracy: 0.9, classIoU: [0.9])],
                              status: .done)
         }
         let verdict = try store.ablationReport(sweep: "zero").verdict

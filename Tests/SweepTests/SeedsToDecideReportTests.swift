@@ -31,7 +31,7 @@ struct SeedsToDecideReportTests {
         while let job = try store.claim(sweep: "power", worker: JobWorker(name: "t")) {
             let miou = try #require(fixture.miou[String(job.auxWeight)]?[Int(job.seed)])
             try store.record(job.claim, steps: [],
-                             evaluations: [EvaluationRecord(iteration: 10, meanIoU: miou, pixelAccuracy: 0.9, classIoU: [miou])],
+                             evaluations: [EvaluationRecord(iteration: 10, miou: miou, pixelAccuracy: 0.9, classIoU: [miou])],
                              status: .done)
         }
         return store

@@ -46,7 +46,7 @@ struct StoreConformanceTests {
     }
 
     static func evaluation(_ i: Int, miou: Double) -> EvaluationRecord {
-        EvaluationRecord(iteration: i, meanIoU: miou, pixelAccuracy: 0.5 + miou / 2, classIoU: [0.25, nil, 0.75])
+        EvaluationRecord(iteration: i, miou: miou, pixelAccuracy: 0.5 + miou / 2, classIoU: [0.25, nil, 0.75])
     }
 
     @Test("registering is idempotent; a changed spec under the same name is refused and changes nothing",

@@ -77,7 +77,7 @@ struct SweepRunnerTests {
             if case .evaluation(let e) = event { last = e }
         }
         #expect(a.steps["0.5/1"]?.map { Float($0.totalLoss) } == losses)
-        #expect(a.evals["0.5/1"]?.last?.miou == last?.meanIoU)
+        #expect(a.evals["0.5/1"]?.last?.miou == last?.miou)
     }
 
     @Test("an interrupted sweep resumes from its checkpoints to exactly the uninterrupted result")

@@ -59,7 +59,7 @@ public struct IoUAccumulator: Sendable {
     }
 
     /// Mean IoU over the classes present in truth or prediction (mmseg's nan-mean).
-    public var meanIoU: Double {
+    public var miou: Double {
         let present = classIoU.compactMap { $0 }
         return present.isEmpty ? 0 : present.reduce(0, +) / Double(present.count)
     }

@@ -112,7 +112,7 @@ public final class Trainer {
                 let sample = validation.evaluationSample(index)
                 accumulator.add(predictions: slidingWindowPrediction(sample), labels: sample.labels.pixels)
             }
-            return EvaluationRecord(iteration: iteration, meanIoU: accumulator.meanIoU,
+            return EvaluationRecord(iteration: iteration, miou: accumulator.miou,
                                     pixelAccuracy: accumulator.pixelAccuracy, classIoU: accumulator.classIoU)
         }
         var start = 0
@@ -122,7 +122,7 @@ public final class Trainer {
             accumulator.add(logits: model.forward(images).main, labels: labels)
             start += batch
         }
-        return EvaluationRecord(iteration: iteration, meanIoU: accumulator.meanIoU,
+        return EvaluationRecord(iteration: iteration, miou: accumulator.miou,
                                 pixelAccuracy: accumulator.pixelAccuracy, classIoU: accumulator.classIoU)
     }
 

@@ -26,14 +26,14 @@ public struct StepRecord: Sendable, Equatable, Codable {
 /// The validation metrics after a number of steps.
 public struct EvaluationRecord: Sendable, Equatable, Codable {
     public let iteration: Int
-    public let meanIoU: Double
+    public let miou: Double
     public let pixelAccuracy: Double
     /// IoU per class; nil where the class is in neither truth nor prediction.
     public let classIoU: [Double?]
 
-    public init(iteration: Int, meanIoU: Double, pixelAccuracy: Double, classIoU: [Double?]) {
+    public init(iteration: Int, miou: Double, pixelAccuracy: Double, classIoU: [Double?]) {
         self.iteration = iteration
-        self.meanIoU = meanIoU
+        self.miou = miou
         self.pixelAccuracy = pixelAccuracy
         self.classIoU = classIoU
     }

@@ -277,7 +277,7 @@ public final class SweepRunner: Sendable {
                 if trainer.isFinished {
                     // The final evaluation among the rows, then the file, then done.
                     try checkpointNow(status: .done)
-                    onProgress(.finished(worker: worker, job: key, status: .done, miou: evaluation.meanIoU, error: nil))
+                    onProgress(.finished(worker: worker, job: key, status: .done, miou: evaluation.miou, error: nil))
                     return true
                 }
             }
@@ -293,7 +293,7 @@ public final class SweepRunner: Sendable {
         let evaluation = trainer.evaluate()
         evaluations.append(evaluation)
         try flush(status: .done, checkpointIteration: trainer.iteration)
-        onProgress(.finished(worker: worker, job: key, status: .done, miou: evaluation.meanIoU, error: nil))
+        onProgress(.finished(worker: worker, job: key, status: .done, miou: evaluation.miou, error: nil))
         return true
     }
 }

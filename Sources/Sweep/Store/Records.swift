@@ -128,7 +128,7 @@ extension StepRow {
 extension EvalRow {
     /// An evaluation's row as every store keeps it.
     init(job: Int64, _ evaluation: EvaluationRecord) {
-        self.init(job: job, iteration: evaluation.iteration, miou: evaluation.meanIoU, pixelAcc: evaluation.pixelAccuracy,
+        self.init(job: job, iteration: evaluation.iteration, miou: evaluation.miou, pixelAcc: evaluation.pixelAccuracy,
                   classIoU: Self.classIoUText(evaluation.classIoU))
     }
 

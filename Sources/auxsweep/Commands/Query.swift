@@ -39,28 +39,11 @@ struct Query: ParsableCommand {
             let store = try database.address().open(create: false)
             let jobs = try store.jobSummaries(JobFilter(sweep: sweep, auxWeight: weight, seed: seed,
                                                         status: status.flatMap(JobStatus.init(rawValue:))))
-            let header = ["sweep", "aux_weight", "seed", "status", "attempt", "steps", "iteration", "miou", "pixel_acc", "error"]
-            /// One job's cells; metrics rounded for the terminal, in full for CSV.
-            func cells(_ j: JobSummary, rounded: Bool) -> [String] {
-                let metric = { (v: Double?) in v.map { rounded ? NumberText.fixed($0) : String($0) } ?? "" }
-                return [j.job.sweep, String(j.job.auxWeight), "\(j.job.seed)", j.job.status.rawValue, "\(j.job.attempt)",
-                        "\(j.steps)", j.iteration.map(String.init) ?? "", metric(j.miou), metric(j.pixelAccuracy), j.job.error ?? ""]
-            }
+            let rows = jobs.map(JobListing.init)
             switch format {
-            case .table: printLine(TextTable.render(header: header, rows: jobs.map { cells($0, rounded: true) }))
-            case .csv: printLine(TextTable.csv(header: header, rows: jobs.map { cells($0, rounded: false) }))
-            case .json:
-                let objects: [[String: Any]] = jobs.map { j in
-                    var o: [String: Any] = ["sweep": j.job.sweep, "aux_weight": j.job.auxWeight, "seed": j.job.seed,
-                                            "status": j.job.status.rawValue, "attempt": j.job.attempt, "steps": j.steps]
-                    o["iteration"] = j.iteration ?? NSNull()
-                    o["miou"] = j.miou ?? NSNull()
-                    o["pixel_acc"] = j.pixelAccuracy ?? NSNull()
-                    o["error"] = j.job.error ?? NSNull()
-                    return o
-                }
-                let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])
-                printLine(String(decoding: data, as: UTF8.self))
+            case .table: printLine(TextTable.render(header: JobListing.header, rows: rows.map { $0.cells(rounded: true) }))
+            case .csv: printLine(TextTable.csv(header: JobListing.header, rows: rows.map { $0.cells(rounded: false) }))
+            case .json: printLine(String(decoding: try JSONOutput.encoder(pretty: true).encode(rows), as: UTF8.self))
             }
         }
     }

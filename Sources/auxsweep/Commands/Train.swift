@@ -49,7 +49,7 @@ struct Train: ParsableCommand {
                 case .step:
                     break
                 case .evaluation(let e):
-                    printLine(String(format: "%d\t%.4f\t%.4f\t%.1f", e.iteration, e.meanIoU, e.pixelAccuracy,
+                    printLine(String(format: "%d\t%.4f\t%.4f\t%.1f", e.iteration, e.miou, e.pixelAccuracy,
                                  Date().timeIntervalSince(start)))
                     let perClass = e.classIoU.map { $0.map { String(format: "%.2f", $0) } ?? "-" }
                     printError("eval at \(e.iteration): per-class IoU \(perClass.joined(separator: " "))")

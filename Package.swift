@@ -64,6 +64,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
+                "Segmentation",
                 "Sweep",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,6 +98,7 @@ let package = Package(
             name: "SweepTests",
             dependencies: [
                 "Sweep", "Segmentation", "NN", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,5 @@
 import Foundation
+import Segmentation
 import Sweep
 import Testing
 
@@ -45,20 +46,20 @@ struct ClusterCommandTests {
         return (dir, sweep)
     }
 
-    /// Every job's status, attempt, step rows and evaluation rows, by weight/seed (ids zeroed).
+    /// Every job's status, attempt, steps and evaluations, by weight/seed.
     struct Rows: Equatable {
         var status: [String: String] = [:]
         var attempts: [String: Int] = [:]
-        var steps: [String: [StepRow]] = [:]
-        var evals: [String: [EvalRow]] = [:]
+        var steps: [String: [StepRecord]] = [:]
+        var evals: [String: [EvaluationRecord]] = [:]
 
         init(_ store: any ResultsStore, sweep: String) throws {
             for j in try store.jobSummaries(JobFilter(sweep: sweep)) {
                 let key = "\(j.job.auxWeight)/\(j.job.seed)", id = j.job.id ?? -1
                 status[key] = j.job.status.rawValue
                 attempts[key] = j.job.attempt
-                steps[key] = try store.steps(job: id).map { var r = $0; r.job = 0; return r }
-                evals[key] = try store.evaluations(job: id).map { var r = $0; r.job = 0; return r }
+                steps[key] = try store.steps(job: id)
+                evals[key] = try store.evaluations(job: id)
             }
         }
 

@@ -17,8 +17,12 @@ struct DataCommandTests {
         let archive = try SQLiteStore.openExisting(path: db).archive(sweep: sweep)
         var rows: [String: [String]] = [:]
         for job in archive.jobs {
-            rows["\(job.job.auxWeight)/\(job.job.seed)"] = job.steps.map { "\($0.iteration) \($0.lr) \($0.mainLoss) \($0.auxLoss) \($0.totalLoss)" }
-                + job.evaluations.map { "eval \($0.iteration) \($0.miou) \($0.pixelAcc) \($0.classIoU)" }
+            let steps = job.steps.map { "\($0.iteration) \($0.lr) \($0.mainLoss) \($0.auxLoss) \($0.totalLoss)" }
+            let evaluations = job.evaluations.map { (e: EvaluationRecord) -> String in
+                let classes = e.classIoU.map { $0.map { String($0) } ?? "-" }.joined(separator: ",")
+                return "eval \(e.iteration) \(e.miou) \(e.pixelAccuracy) [\(classes)]"
+            }
+            rows["\(job.job.auxWeight)/\(job.job.seed)"] = steps + evaluations
         }
         return rows
     }

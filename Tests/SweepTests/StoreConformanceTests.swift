@@ -1,4 +1,7 @@
 import Foundation
+import GRDB
+import Logging
+import PostgresNIO
 import Segmentation
 @testable import Sweep
 import Testing
@@ -21,6 +24,23 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         case .postgres: try StoreAddress(try TestPostgres.freshDatabaseURL())
         }
         return (try address.open(create: true), address)
+    }
+
+    /// Runs `sql` on the store at `address` behind its back (as a person editing the database would).
+    static func execute(_ sql: String, on address: StoreAddress) throws {
+        switch address {
+        case .sqlite(let path):
+            try DatabaseQueue(path: path).write { db in try db.execute(sql: sql) }
+        case .postgres(let server):
+            let configuration = PostgresConnection.Configuration(host: server.host, port: server.port, username: server.user,
+                                                                 password: server.password, database: server.database, tls: .disable)
+            let logger = Logger(label: "auxsweep.tests") { _ in SwiftLogNoOpLogHandler() }
+            try Blocking.run {
+                let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+                try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+                try await connection.close()
+            }
+        }
     }
 }
 
@@ -172,11 +192,11 @@ struct StoreConformanceTests {
         try store.record(job.claim, steps: [Self.step(5)], evaluations: [Self.evaluation(6, miou: 0.5)])
         let steps = try store.steps(job: id)
         #expect(steps.map(\.iteration) == [0, 1, 2, 3, 4, 5])
-        #expect(steps[4].job == id && steps[4].lr == Double(Float(0.01)))
+        #expect(steps[4] == Self.step(4), "a step comes back exactly as written")
         #expect(steps[4].mainLoss == 1.5 && steps[4].auxLoss == 2.5 && steps[4].totalLoss == 3)
         let evals = try store.evaluations(job: id)
         #expect(evals.map(\.iteration) == [3, 6] && evals.map(\.miou) == [0.25, 0.5])
-        #expect(evals[0].classIoU == "[0.250000,null,0.750000]")
+        #expect(evals[0].classIoU == [0.25, nil, 0.75] && evals[0].pixelAccuracy == 0.625)
         #expect(try store.stepCount(job: id, before: 3) == 3)
         let summary = try #require(try store.jobSummaries(JobFilter(sweep: "conform")).first { $0.job.id == id })
         #expect(summary.steps == 6 && summary.iteration == 6 && summary.miou == 0.5 && summary.pixelAccuracy == 0.75)
@@ -187,6 +207,21 @@ struct StoreConformanceTests {
         #expect(try store.evaluations(job: id).map(\.iteration) == [3])
         let rewound = try #require(try store.jobSummaries(JobFilter(sweep: "conform")).first { $0.job.id == id })
         #expect(rewound.job.checkpointIteration == 3 && rewound.steps == 3)
+    }
+
+    @Test("an evaluation whose per-class IoU was edited into something else is a one-line error naming the row",
+          arguments: StoreBackend.allCases)
+    func corruptEvaluation(_ backend: StoreBackend) throws {
+        let (store, address) = try backend.makeAddressedStore()
+        try store.register(try SpecParser.parse(Self.spec, file: "conform.yaml"), text: Self.spec)
+        let job = try #require(try store.claim(sweep: "conform", worker: JobWorker(name: "w")))
+        let id = try #require(job.id)
+        try store.record(job.claim, steps: [], evaluations: [Self.evaluation(3, miou: 0.25)])
+        try StoreBackend.execute("UPDATE evals SET class_iou = 'oops' WHERE job = \(id)", on: address)
+        let expected = StoreError.corruptEvaluation(location: store.location, job: id, iteration: 3, text: "oops")
+        #expect(throws: expected) { try store.evaluations(job: id) }
+        #expect(throws: expected) { try store.ablationReport(sweep: "conform") }
+        #expect(expected.description == "\(store.location): evals: job \(id), iteration 3: class_iou is not a JSON array of numbers (oops)")
     }
 
     @Test("report data: every job of the sweep by weight and seed, each with its evaluations in order",
@@ -221,8 +256,6 @@ struct StoreConformanceTests {
         for i in a.jobs.indices {
             a.jobs[i].job.id = nil
             (a.jobs[i].job.heartbeat, a.jobs[i].job.started, a.jobs[i].job.finished) = (nil, nil, nil)
-            a.jobs[i].steps = a.jobs[i].steps.map { var r = $0; r.job = 0; return r }
-            a.jobs[i].evaluations = a.jobs[i].evaluations.map { var r = $0; r.job = 0; return r }
         }
         return a
     }

@@ -25,8 +25,8 @@ struct SweepRunnerTests {
     /// Every job's steps and evaluations, keyed by (weight, seed), with the job's status and attempt.
     struct Snapshot: Equatable {
         var status: [String: String] = [:]
-        var steps: [String: [StepRow]] = [:]
-        var evals: [String: [EvalRow]] = [:]
+        var steps: [String: [StepRecord]] = [:]
+        var evals: [String: [EvaluationRecord]] = [:]
     }
 
     static func snapshot(_ store: any ResultsStore, sweep: String) throws -> Snapshot {
@@ -35,9 +35,8 @@ struct SweepRunnerTests {
             let key = "\(j.job.auxWeight)/\(j.job.seed)"
             guard let id = j.job.id else { continue }
             s.status[key] = j.job.status.rawValue
-            // Compare values, not job ids (ids differ between databases).
-            s.steps[key] = try store.steps(job: id).map { var r = $0; r.job = 0; return r }
-            s.evals[key] = try store.evaluations(job: id).map { var r = $0; r.job = 0; return r }
+            s.steps[key] = try store.steps(job: id)
+            s.evals[key] = try store.evaluations(job: id)
         }
         return s
     }

@@ -1,3 +1,4 @@
+import Segmentation
 import Sweep
 
 /// A sweep's report at one report version with its renderings, made once and served to every request
@@ -26,6 +27,6 @@ struct JobDetail: Sendable {
     let sweep: String
     let cell: JobCell
     let job: JobRecord
-    let steps: [StepRow]
-    let evaluations: [EvalRow]
+    let steps: [StepRecord]
+    let evaluations: [EvaluationRecord]
 }

@@ -32,18 +32,13 @@ enum JobPage {
         s += "<h2>Evaluations</h2>\n"
         s += detail.evaluations.isEmpty ? "<p>None yet.</p>\n"
             : HTML.table(cssClass: "evaluations", header: ["iteration", "mIoU", "pixel acc"],
-                         rows: detail.evaluations.map { ["\($0.iteration)", String(format: "%.4f", $0.miou), String(format: "%.4f", $0.pixelAcc)] })
+                         rows: detail.evaluations.map { ["\($0.iteration)", String(format: "%.4f", $0.miou), String(format: "%.4f", $0.pixelAccuracy)] })
         if let last = detail.evaluations.last {
             s += "\n<h2>Per-class IoU at iteration \(last.iteration)</h2>\n"
-            let values = classIoU(last.classIoU)
+            let values = last.classIoU
             s += HTML.table(cssClass: "class-iou", header: ["class", "IoU"],
                             rows: values.enumerated().map { ["\($0.offset)", $0.element.map { String(format: "%.4f", $0) } ?? "absent"] })
         }
         return s
-    }
-
-    /// The stored per-class IoU (a JSON array, null for a class absent from predictions and labels).
-    static func classIoU(_ json: String) -> [Double?] {
-        (try? JSONDecoder().decode([Double?].self, from: Data(json.utf8))) ?? []
     }
 }

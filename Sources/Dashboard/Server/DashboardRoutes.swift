@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Segmentation
 import Sweep
 
 /// Every path the dashboard answers, all GET (the server never writes): pages, fragments the pages
@@ -170,6 +171,6 @@ struct DashboardRoutes: Sendable {
 struct JobDocument: Encodable {
     let cell: JobCell
     let job: JobRecord
-    let steps: [StepRow]
-    let evaluations: [EvalRow]
+    let steps: [StepRecord]
+    let evaluations: [EvaluationRecord]
 }

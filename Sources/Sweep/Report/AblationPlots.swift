@@ -1,4 +1,5 @@
 import Foundation
+import Segmentation
 
 extension AblationReport {
     /// The ablation curve and what the verdict rests on, in two panels sharing the w axis. Above: mean
@@ -85,7 +86,7 @@ public struct TrainingCurves: Sendable {
     public let binSize: Int
 
     /// - Parameter jobs: (weight, steps, evaluations) of every job with rows.
-    public init(sweep: String, jobs: [(auxWeight: Double, steps: [StepRow], evals: [EvalRow])], bins: Int = 50) {
+    public init(sweep: String, jobs: [(auxWeight: Double, steps: [StepRecord], evals: [EvaluationRecord])], bins: Int = 50) {
         self.sweep = sweep
         let weights = Array(Set(jobs.map(\.auxWeight))).sorted()
         let maxIteration = jobs.flatMap { $0.steps.map(\.iteration) }.max() ?? 0
@@ -93,14 +94,14 @@ public struct TrainingCurves: Sendable {
         self.binSize = binSize
         series = weights.map { w in
             let mine = jobs.filter { $0.auxWeight == w }
-            func binned(_ value: (StepRow) -> Double) -> [(Double, Double)] {
+            func binned(_ value: (StepRecord) -> Double) -> [(Double, Double)] {
                 var sums: [Int: (Double, Int)] = [:]
                 for job in mine { for s in job.steps { let b = s.iteration / binSize; sums[b, default: (0, 0)].0 += value(s); sums[b, default: (0, 0)].1 += 1 } }
                 return sums.keys.sorted().compactMap { b in sums[b].map { (Double(b * binSize + binSize / 2), $0.0 / Double($0.1)) } }
             }
             var evals: [Int: [Double]] = [:]
             for job in mine { for e in job.evals { evals[e.iteration, default: []].append(e.miou) } }
-            return Series(auxWeight: w, mainLoss: binned(\.mainLoss), auxLoss: binned(\.auxLoss),
+            return Series(auxWeight: w, mainLoss: binned { Double($0.mainLoss) }, auxLoss: binned { Double($0.auxLoss) },
                           miou: evals.keys.sorted().compactMap { i in evals[i].map { (Double(i), $0.reduce(0, +) / Double($0.count)) } })
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Segmentation
 
 /// The ablation table of a sweep: per aux weight, statistics over seeds of the final (or best)
 /// evaluation, the paired difference to w = 0, the probability of being best, the best weight and
@@ -40,7 +41,7 @@ public struct AblationReport: Sendable {
 
     /// - Parameters:
     ///   - jobs: every job of the sweep; `evaluations` by job id.
-    public init(sweep: String, jobs: [JobRecord], evaluations: [Int64: [EvalRow]], adaptive: AdaptiveState? = nil,
+    public init(sweep: String, jobs: [JobRecord], evaluations: [Int64: [EvaluationRecord]], adaptive: AdaptiveState? = nil,
                 point: Point = .final, alpha: Double = 0.05, resamples: Int = 10_000) {
         self.sweep = sweep
         self.adaptive = adaptive
@@ -54,7 +55,7 @@ public struct AblationReport: Sendable {
             for job in mine where job.status == .done {
                 let evals = evaluations[job.id ?? -1] ?? []
                 let chosen = point == .final ? evals.max { $0.iteration < $1.iteration } : evals.max { $0.miou < $1.miou }
-                if let e = chosen { miou[job.seed] = e.miou; pixel[job.seed] = e.pixelAcc }
+                if let e = chosen { miou[job.seed] = e.miou; pixel[job.seed] = e.pixelAccuracy }
             }
             perWeight.append((w, miou, pixel, mine.filter { $0.status == .failed }.map(\.seed).sorted(),
                               mine.filter { $0.status != .done && $0.status != .failed }.map(\.seed).sorted()))

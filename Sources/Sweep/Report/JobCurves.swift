@@ -1,4 +1,5 @@
 import Foundation
+import Segmentation
 
 /// One job's training, as SVG: its main, auxiliary and total loss over iterations (left) and its
 /// evaluations' mIoU and pixel accuracy (right); what the dashboard's job page shows.
@@ -17,14 +18,14 @@ public struct JobCurves: Sendable {
 
     /// - Parameters:
     ///   - title: what the plot is of (e.g. "Sweep paper, w = 0.4, seed 3").
-    ///   - steps: the job's step rows; binned to at most `bins` points per curve.
-    public init(title: String, steps: [StepRow], evaluations: [EvalRow], bins: Int = 300) {
+    ///   - steps: the job's steps; binned to at most `bins` points per curve.
+    public init(title: String, steps: [StepRecord], evaluations: [EvaluationRecord], bins: Int = 300) {
         precondition(bins > 0, "a curve has at least one bin, got \(bins)")
         self.title = title
         let lastIteration = steps.map(\.iteration).max() ?? 0
         let binSize = max(1, (lastIteration + 1 + bins - 1) / bins)
         self.binSize = binSize
-        func binned(_ value: (StepRow) -> Double) -> Curve {
+        func binned(_ value: (StepRecord) -> Double) -> Curve {
             var sums: [Int: (sum: Double, count: Int)] = [:]
             for s in steps where value(s).isFinite {
                 sums[s.iteration / binSize, default: (0, 0)].sum += value(s)
@@ -34,12 +35,12 @@ public struct JobCurves: Sendable {
                 sums[b].map { (Double(b * binSize + binSize / 2), $0.sum / Double($0.count)) }
             }
         }
-        mainLoss = binned(\.mainLoss)
-        auxLoss = binned(\.auxLoss)
-        totalLoss = binned(\.totalLoss)
+        mainLoss = binned { Double($0.mainLoss) }
+        auxLoss = binned { Double($0.auxLoss) }
+        totalLoss = binned { Double($0.totalLoss) }
         let ordered = evaluations.sorted { $0.iteration < $1.iteration }
         miou = ordered.map { (Double($0.iteration), $0.miou) }
-        pixelAccuracy = ordered.map { (Double($0.iteration), $0.pixelAcc) }
+        pixelAccuracy = ordered.map { (Double($0.iteration), $0.pixelAccuracy) }
     }
 
     public func svg() -> String {

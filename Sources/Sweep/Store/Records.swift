@@ -92,36 +92,43 @@ public struct JobClaim: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "job \(job) attempt \(attempt)" }
 }
 
-/// One training step's losses.
-public struct StepRow: Codable, Sendable, Equatable {
-    public var job: Int64
-    public var iteration: Int
-    public var lr: Double
-    public var mainLoss: Double
-    public var auxLoss: Double
-    public var totalLoss: Double
+/// A step as the stores keep it, in table `steps` (losses and rate widened to Double). Only the stores
+/// see rows; they hand out `StepRecord`s.
+struct StepRow: Codable, Sendable, Equatable {
+    var job: Int64
+    var iteration: Int
+    var lr: Double
+    var mainLoss: Double
+    var auxLoss: Double
+    var totalLoss: Double
 
     enum CodingKeys: String, CodingKey {
         case job, iteration, lr, mainLoss = "main_loss", auxLoss = "aux_loss", totalLoss = "total_loss"
     }
 }
 
-/// One evaluation on the validation split; per-class IoU as a JSON array (null for absent classes).
-public struct EvalRow: Codable, Sendable, Equatable {
-    public var job: Int64
-    public var iteration: Int
-    public var miou: Double
-    public var pixelAcc: Double
-    public var classIoU: String
+/// An evaluation as the stores keep it, in table `evals`: per-class IoU as a JSON array (null for
+/// absent classes). Only the stores see rows; they hand out `EvaluationRecord`s.
+struct EvalRow: Codable, Sendable, Equatable {
+    var job: Int64
+    var iteration: Int
+    var miou: Double
+    var pixelAcc: Double
+    var classIoU: String
 
     enum CodingKeys: String, CodingKey { case job, iteration, miou, pixelAcc = "pixel_acc", classIoU = "class_iou" }
 }
 
 extension StepRow {
-    /// A step's row as every store keeps it (losses and rate widened to Double).
+    /// A step's row as every store keeps it.
     init(job: Int64, _ step: StepRecord) {
         self.init(job: job, iteration: step.iteration, lr: Double(step.lr), mainLoss: Double(step.mainLoss),
                   auxLoss: Double(step.auxLoss), totalLoss: Double(step.totalLoss))
+    }
+
+    /// The step the row keeps (exactly the one written: the losses were Float).
+    var record: StepRecord {
+        StepRecord(iteration: iteration, lr: Float(lr), mainLoss: Float(mainLoss), auxLoss: Float(auxLoss), totalLoss: Float(totalLoss))
     }
 }
 
@@ -132,9 +139,25 @@ extension EvalRow {
                   classIoU: Self.classIoUText(evaluation.classIoU))
     }
 
+    /// The evaluation the row keeps (per-class IoU to six decimals); a per-class text that does not
+    /// read (edited by hand) is `StoreError.corruptEvaluation`.
+    func record(location: String) throws -> EvaluationRecord {
+        guard let values = try? JSONDecoder().decode([Double?].self, from: Data(classIoU.utf8)) else {
+            throw StoreError.corruptEvaluation(location: location, job: job, iteration: iteration, text: classIoU)
+        }
+        return EvaluationRecord(iteration: iteration, miou: miou, pixelAccuracy: pixelAcc, classIoU: values)
+    }
+
     /// Per-class IoU as every store keeps it: a JSON array with six decimals, null for a class absent
     /// from both prediction and labels.
     static func classIoUText(_ values: [Double?]) -> String {
         "[" + values.map { $0.map { String(format: "%.6f", $0) } ?? "null" }.joined(separator: ",") + "]"
+    }
+}
+
+extension [Int64: [EvalRow]] {
+    /// Rows by job as the evaluations they keep.
+    func records(location: String) throws -> [Int64: [EvaluationRecord]] {
+        try mapValues { try $0.map { try $0.record(location: location) } }
     }
 }

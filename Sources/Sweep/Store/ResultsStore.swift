@@ -7,7 +7,7 @@ import Segmentation
 /// Implementations: `SQLiteStore` (one file, GRDB; the embedded default) and `PostgresStore` (one
 /// database shared by workers on many machines, PostgresNIO). Every implementation passes
 /// the same conformance suite (`StoreConformanceTests`). The values it hands out are plain structs
-/// (`SweepRecord`, `JobRecord`, `StepRow`, `EvalRow`), never database rows.
+/// (`SweepRecord`, `JobRecord`, `StepRecord`, `EvaluationRecord`), never database rows.
 public protocol ResultsStore: AnyObject, Sendable {
     /// The store's identity: a UUID made when it was created (a job's checkpoint records it).
     var id: String { get }
@@ -40,12 +40,12 @@ public protocol ResultsStore: AnyObject, Sendable {
     func sweeps() throws -> [SweepRecord]
     /// Jobs matching `filter` with their last evaluation, by sweep, weight and seed.
     func jobSummaries(_ filter: JobFilter) throws -> [JobSummary]
-    /// All step rows of one job, by iteration.
-    func steps(job id: Int64) throws -> [StepRow]
-    /// All evaluation rows of one job, by iteration.
-    func evaluations(job id: Int64) throws -> [EvalRow]
+    /// All steps of one job, by iteration.
+    func steps(job id: Int64) throws -> [StepRecord]
+    /// All evaluations of one job, by iteration.
+    func evaluations(job id: Int64) throws -> [EvaluationRecord]
     /// A sweep's jobs (by weight and seed) and every evaluation by job id, read in one snapshot.
-    func reportData(sweep: String) throws -> (jobs: [JobRecord], evaluations: [Int64: [EvalRow]])
+    func reportData(sweep: String) throws -> (jobs: [JobRecord], evaluations: [Int64: [EvaluationRecord]])
 
     /// An adaptive sweep's plan and rounds (nil for a fixed sweep or an unknown one).
     func adaptiveState(sweep: String) throws -> AdaptiveState?
@@ -168,7 +168,7 @@ extension ResultsStore {
     public func trainingCurves(sweep: String) throws -> TrainingCurves {
         let data = try reportData(sweep: sweep)
         guard !data.jobs.isEmpty else { throw StoreError.unknownSweep(sweep) }
-        let jobs = try data.jobs.compactMap { job -> (auxWeight: Double, steps: [StepRow], evals: [EvalRow])? in
+        let jobs = try data.jobs.compactMap { job -> (auxWeight: Double, steps: [StepRecord], evals: [EvaluationRecord])? in
             guard let id = job.id else { return nil }
             return (job.auxWeight, try steps(job: id), data.evaluations[id] ?? [])
         }
@@ -188,6 +188,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case sweepExists(name: String, location: String)
     /// A round's stored JSON does not read (edited by hand, or written by a newer auxsweep).
     case corruptRound(location: String, problem: String)
+    /// An evaluation's per-class IoU does not read (edited by hand).
+    case corruptEvaluation(location: String, job: Int64, iteration: Int, text: String)
     /// A store opened read-only lacks migrations this auxsweep knows (written by an older one).
     case outdatedSchema(String)
     /// `--db` names a file that is not an SQLite database.
@@ -204,6 +206,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .sweepExists(let name, let location):
             "\(location): sweep '\(name)' is already there; nothing was copied (copy it to another store, or rename it)"
         case .corruptRound(let location, let problem): "\(location): rounds: a stored round does not read (\(problem))"
+        case .corruptEvaluation(let location, let job, let iteration, let text):
+            "\(location): evals: job \(job), iteration \(iteration): class_iou is not a JSON array of numbers (\(text.prefix(40)))"
         case .notADatabase(let path): "\(path): database: not an SQLite database (another file given to --db?)"
         case .outdatedSchema(let location):
             "\(location): database: written by an older auxsweep; open it once to write (e.g. 'auxsweep status') to bring it up to date"

@@ -1,13 +1,14 @@
 import Foundation
+import Segmentation
 
 /// Everything a store holds of one sweep: the sweep, its jobs and all their rows, as plain values, for
 /// copying a sweep from one store to another (`auxsweep db copy`).
 public struct SweepArchive: Sendable, Equatable {
-    /// One job with its rows (the rows' `job` is the source store's id).
+    /// One job with its steps and evaluations (`job.id` is the source store's).
     public struct Job: Sendable, Equatable {
         public var job: JobRecord
-        public var steps: [StepRow]
-        public var evaluations: [EvalRow]
+        public var steps: [StepRecord]
+        public var evaluations: [EvaluationRecord]
     }
 
     public var sweep: SweepRecord

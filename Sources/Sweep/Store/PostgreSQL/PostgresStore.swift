@@ -345,22 +345,23 @@ public final class PostgresStore: ResultsStore {
         }
     }
 
-    public func steps(job id: Int64) throws -> [StepRow] {
+    public func steps(job id: Int64) throws -> [StepRecord] {
         try transaction { db, logger in
-            var steps: [StepRow] = []
+            var steps: [StepRecord] = []
             for try await (iteration, lr, main, aux, total) in try await db.query(
                 "SELECT iteration, lr, main_loss, aux_loss, total_loss FROM steps WHERE job = \(id) ORDER BY iteration", logger: logger)
                 .decode((Int, Double, Double, Double, Double).self) {
-                steps.append(StepRow(job: id, iteration: iteration, lr: lr, mainLoss: main, auxLoss: aux, totalLoss: total))
+                steps.append(StepRow(job: id, iteration: iteration, lr: lr, mainLoss: main, auxLoss: aux, totalLoss: total).record)
             }
             return steps
         }
     }
 
-    public func evaluations(job id: Int64) throws -> [EvalRow] {
-        try transaction { db, logger in
+    public func evaluations(job id: Int64) throws -> [EvaluationRecord] {
+        let rows = try transaction { db, logger in
             try await Self.evaluations(jobs: [id], db, logger)[id] ?? []
         }
+        return try rows.map { try $0.record(location: location) }
     }
 
     /// The evaluation rows of `jobs`, by job, in iteration order.
@@ -374,7 +375,7 @@ public final class PostgresStore: ResultsStore {
         return evaluations
     }
 
-    public func reportData(sweep: String) throws -> (jobs: [JobRecord], evaluations: [Int64: [EvalRow]]) {
+    public func reportData(sweep: String) throws -> (jobs: [JobRecord], evaluations: [Int64: [EvaluationRecord]]) {
         let data = try transaction { db, logger -> ReportData in
             try await db.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
             var jobs: [JobRecord] = []
@@ -385,7 +386,7 @@ public final class PostgresStore: ResultsStore {
             let evaluations = try await Self.evaluations(jobs: jobs.compactMap(\.id), db, logger)
             return ReportData(jobs: jobs, evaluations: evaluations)
         }
-        return (data.jobs, data.evaluations)
+        return (data.jobs, try data.evaluations.records(location: location))
     }
 
     public func restore(_ archive: SweepArchive) throws {
@@ -410,7 +411,8 @@ public final class PostgresStore: ResultsStore {
                     RETURNING id
                     """, logger: logger).decode(Int64.self) { id = value }
                 guard let id else { preconditionFailure("an inserted job has an id") }
-                try await Self.write(steps: entry.steps, evaluations: entry.evaluations, job: id, db, logger)
+                try await Self.write(steps: entry.steps.map { StepRow(job: id, $0) }, evaluations: entry.evaluations.map { EvalRow(job: id, $0) },
+                                     job: id, db, logger)
             }
         }
     }

@@ -16,9 +16,9 @@ extension JobRecord: FetchableRecord, MutablePersistableRecord {
 }
 
 extension StepRow: FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "steps"
+    static let databaseTableName = "steps"
 }
 
 extension EvalRow: FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "evals"
+    static let databaseTableName = "evals"
 }

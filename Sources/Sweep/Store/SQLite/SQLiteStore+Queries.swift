@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Segmentation
 
 extension SQLiteStore {
     /// Every sweep, oldest first.
@@ -25,24 +26,26 @@ extension SQLiteStore {
         }
     }
 
-    /// All step rows of one job, by iteration.
-    public func steps(job id: Int64) throws -> [StepRow] {
-        try read { db in try StepRow.filter(Column("job") == id).order(Column("iteration")).fetchAll(db) }
+    /// All steps of one job, by iteration.
+    public func steps(job id: Int64) throws -> [StepRecord] {
+        try read { db in try StepRow.filter(Column("job") == id).order(Column("iteration")).fetchAll(db) }.map(\.record)
     }
 
-    /// All evaluation rows of one job, by iteration.
-    public func evaluations(job id: Int64) throws -> [EvalRow] {
+    /// All evaluations of one job, by iteration.
+    public func evaluations(job id: Int64) throws -> [EvaluationRecord] {
         try read { db in try EvalRow.filter(Column("job") == id).order(Column("iteration")).fetchAll(db) }
+            .map { try $0.record(location: location) }
     }
 }
 
 extension SQLiteStore {
     /// A sweep's jobs and every evaluation by job id: what the ablation report is computed from.
-    public func reportData(sweep: String) throws -> (jobs: [JobRecord], evaluations: [Int64: [EvalRow]]) {
-        try read { db in
+    public func reportData(sweep: String) throws -> (jobs: [JobRecord], evaluations: [Int64: [EvaluationRecord]]) {
+        let (jobs, rows) = try read { db in
             let jobs = try JobRecord.filter(Column("sweep") == sweep).order(Column("aux_weight"), Column("seed")).fetchAll(db)
             let evals = try EvalRow.filter(jobs.compactMap(\.id).contains(Column("job"))).order(Column("iteration")).fetchAll(db)
             return (jobs, Dictionary(grouping: evals, by: \.job))
         }
+        return (jobs, try rows.records(location: location))
     }
 }

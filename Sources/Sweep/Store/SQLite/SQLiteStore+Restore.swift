@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Segmentation
 
 extension SQLiteStore {
     public func restore(_ archive: SweepArchive) throws {
@@ -15,14 +16,8 @@ extension SQLiteStore {
                 job.id = nil
                 try job.insert(db)
                 guard let id = job.id else { preconditionFailure("an inserted job has an id") }
-                for var step in entry.steps {
-                    step.job = id
-                    try step.insert(db)
-                }
-                for var evaluation in entry.evaluations {
-                    evaluation.job = id
-                    try evaluation.insert(db)
-                }
+                for step in entry.steps { try StepRow(job: id, step).insert(db) }
+                for evaluation in entry.evaluations { try EvalRow(job: id, evaluation).insert(db) }
             }
         }
     }

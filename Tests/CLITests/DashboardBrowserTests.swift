@@ -1,14 +1,14 @@
 import Foundation
+import Segmentation
 import Sweep
 import Testing
 
-/// The dashboard in a real browser: headless Chromium shows a sweep page while the sweep runs in
-/// another process; the DOM shows every cell go from pending through running to done, and the report
-/// fill in, without the page being loaded again.
+/// The dashboard in a real browser: headless Chromium shows a sweep page while the store changes under
+/// it (a job written step by step by the test, then the rest of the sweep run by another process) and
+/// the first page while a sweep runs; the DOM follows, without the page being loaded again.
 @Suite("serve in Chromium", .serialized)
 struct DashboardBrowserTests {
-    /// 4 jobs of several seconds each, 2 at a time: each is seen running (the page is at most about 1 s
-    /// behind; a job runs for many seconds on any of the project's machines).
+    /// 4 jobs, 2 at a time: one the test writes itself, state by state; 3 that `auxsweep run` trains.
     static let liveYAML = """
         name: live
         aux_weights: [0.0, 1.0]
@@ -16,7 +16,7 @@ struct DashboardBrowserTests {
         jobs: 2
         data: {train_images: 2000, val_images: 16, size: 32}
         model: {blocks: [1, 1, 1, 1]}
-        train: {iterations: 1000, batch: 4, eval_every: 250, checkpoint_every: 250}
+        train: {iterations: 200, batch: 4, eval_every: 100, checkpoint_every: 100}
         """
 
     @Test("the first page follows a sweep's counts without a reload")
@@ -57,7 +57,7 @@ struct DashboardBrowserTests {
         #expect(server.interrupt() == 0)
     }
 
-    @Test("cells turn from running to done without a reload")
+    @Test("cells turn from pending through running to done without a reload")
     func liveCells() async throws {
         let dir = try CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -84,6 +84,27 @@ struct DashboardBrowserTests {
             #expect(cells.allSatisfy { $0[1] == "pending" })
             _ = try await page.evaluate("window.auxsweepMarker = 'first load'; 'set'")
 
+            // One job written by the test: the page must show each state it is put in, however fast
+            // the machine (a trained job may pass its running state between two looks).
+            let store = try SQLiteStore.openExisting(path: db)
+            let claimed = try #require(try store.claim(sweep: "live", worker: JobWorker(name: "test")))
+            let key = "\(AblationReport.weight(claimed.auxWeight))/\(claimed.seed)"
+            func waitFor(_ status: String, _ label: String) async throws -> [String] {
+                var cell: [String] = []
+                for _ in 0..<120 where cell != [key, status, label] {
+                    try await Task.sleep(for: .milliseconds(250))
+                    let now = try JSONDecoder().decode([[String]].self, from: Data(try await page.evaluate(cellsScript).utf8))
+                    cell = now.first { $0[0] == key } ?? []
+                }
+                return cell
+            }
+            try store.record(claimed.claim, steps: (0..<4).map { StepRecord(iteration: $0, lr: 0.01, mainLoss: 1, auxLoss: 1, totalLoss: 2) },
+                             evaluations: [])
+            #expect(try await waitFor("running", "4/200") == [key, "running", "4/200"])
+            try store.record(claimed.claim, steps: [], evaluations: [EvaluationRecord(iteration: 200, miou: 0.25, pixelAccuracy: 0.5, classIoU: [0.25])],
+                             status: .done)
+            #expect(try await waitFor("done", "0.2500") == [key, "done", "0.2500"])
+
             let run = try CLIRunner.start(["run", spec, "--db", db], in: dir, name: "run")
             var statuses: [String: [String]] = [:]
             let deadline = Date().addingTimeInterval(300)
@@ -98,7 +119,6 @@ struct DashboardBrowserTests {
             #expect(try await page.evaluate("String(window.auxsweepMarker)") == "first load", "the page was loaded again")
 
             // The cells show the final mIoU the store holds; the report came in with the last job.
-            let store = try SQLiteStore.openExisting(path: db)
             let expected = try store.jobSummaries(JobFilter(sweep: "live")).map { String(format: "%.4f", $0.miou ?? -1) }
             let texts = try JSONDecoder().decode([[String]].self, from: Data(try await page.evaluate(cellsScript).utf8)).map { $0[2] }
             #expect(texts == expected)
@@ -113,13 +133,14 @@ struct DashboardBrowserTests {
             let png = try await page.screenshot()
             try png.write(to: dir.appendingPathComponent("dashboard.png"))
             #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000)
-            return statuses
+            return statuses.filter { $0.key != key }
         }
-        // Every cell went pending -> running -> done in the same page.
+        // The trained jobs' cells went from pending to done in the same page (through running when a
+        // look fell within it), never back.
         for (key, history) in seen {
-            #expect(history == ["pending", "running", "done"], "\(key): \(history)")
+            #expect(history == ["pending", "running", "done"] || history == ["pending", "done"], "\(key): \(history)")
         }
-        #expect(seen.count == 4)
+        #expect(seen.count == 3)
         #expect(server.interrupt() == 0)
     }
 }

@@ -3,7 +3,8 @@ import Sweep
 import Testing
 
 /// An adaptive sweep as a user runs it: two `run` processes on one database, both killed with -9 in
-/// the middle of a round, then resumed; its rounds, decisions and jobs are the uninterrupted run's.
+/// the middle of a round (round 2, unless this CPU's values end the sweep after round 1), then
+/// resumed; its rounds, decisions and jobs are the uninterrupted run's.
 @Suite("Adaptive sweep commands", .serialized)
 struct AdaptiveCommandTests {
     /// 3 weights, 2 seeds each in round 1, then one more per round up to 4: up to 12 short jobs, on
@@ -40,38 +41,45 @@ struct AdaptiveCommandTests {
         return (rounds, jobs)
     }
 
-    @Test("two processes killed with -9 in the middle of round 2, then resumed: the same rounds, decisions and jobs as uninterrupted")
+    @Test("two processes killed with -9 in the middle of a round, then resumed: the same rounds, decisions and jobs as uninterrupted")
     func killAndResume() throws {
         let reference = try Self.setUp(), killed = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: reference.dir); try? FileManager.default.removeItem(at: killed.dir) }
         let clean = try CLIRunner.run(["run", reference.sweep, "--db", reference.db, "--jobs", "2"])
         #expect(clean.status == 0, "\(clean.stderr)")
         let expected = try Self.outcome(reference.db)
-        #expect(expected.rounds.count >= 2 && expected.rounds.last?.decision?.stop != nil, "\(expected.rounds)")
+        #expect(expected.rounds.last?.decision?.stop != nil, "\(expected.rounds)")
         #expect(expected.jobs.values.allSatisfy { $0.hasPrefix("done ") })
         // The jobs learned: their final mIoU are not all one value (a network predicting background only).
         #expect(Set(expected.jobs.values).count > expected.jobs.count / 2, "\(expected.jobs)")
         #expect(clean.stdout.contains("Adaptive: seeds 2 + 1 per round up to 4") && clean.stdout.contains("Round 1 (2 seeds per weight, 3 weights): best w = "))
-        #expect(clean.stderr.contains("Round 2: "), "\(clean.stderr)")
+        // The kill lands in round 2 when the uninterrupted sweep had one: a resumed sweep must then
+        // take round 1's decision again and finish round 2 as planned. Which rounds there are rests
+        // on the mIoU this CPU computes: should round 1 drop every weight but the best, round 1.
+        let killRound = expected.rounds.count >= 2 ? 2 : 1
+        let firstSeed = killRound == 2 ? 2 : 0
+        #expect(killRound == 1 || clean.stderr.contains("Round 2: "), "\(clean.stderr)")
 
-        // Two processes share the sweep; both are killed once round 2 has begun and a job of it has rows.
+        // Two processes share the sweep; both are killed once the round has begun and a job of it has rows.
         let a = try CLIRunner.start(["run", killed.sweep, "--db", killed.db, "--jobs", "1"], in: killed.dir, name: "a")
         let started = Self.wait(for: a) { FileManager.default.fileExists(atPath: killed.db) }
         let b = try CLIRunner.start(["run", killed.sweep, "--db", killed.db, "--jobs", "1"], in: killed.dir, name: "b")
         let midRound = Self.wait(for: a) {
             guard let store = try? SQLiteStore.openExisting(path: killed.db),
-                  let rounds = try? store.adaptiveState(sweep: "adapt")?.rounds, rounds.count >= 2, let second = rounds.last,
+                  let rounds = try? store.adaptiveState(sweep: "adapt")?.rounds, rounds.count >= killRound,
                   let jobs = try? store.jobSummaries(JobFilter(sweep: "adapt")) else { return false }
-            return jobs.contains { Int($0.job.seed) >= 2 && $0.steps > 0 && second.decision == nil && !$0.job.status.hasEnded }
+            let round = rounds[killRound - 1]
+            return jobs.contains { Int($0.job.seed) >= firstSeed && $0.steps > 0 && round.decision == nil && !$0.job.status.hasEnded }
         }
         kill(a.processIdentifier, SIGKILL)
         kill(b.processIdentifier, SIGKILL)
         a.waitUntilExit()
         b.waitUntilExit()
-        #expect(started && midRound, "the sweep ended before round 2 was under way")
+        #expect(started && midRound, "the sweep ended before round \(killRound) was under way")
         let halfway = try Self.outcome(killed.db)
-        // (Round 2 may just have ended between the last look and the kill.)
-        #expect(halfway.rounds.count >= 2 && halfway.rounds[0] == expected.rounds[0])
+        // (The round may just have ended between the last look and the kill.)
+        #expect(halfway.rounds.count >= killRound)
+        if killRound == 2 { #expect(halfway.rounds[0] == expected.rounds[0]) }
 
         // Resumed by two processes again.
         let c = try CLIRunner.start(["run", killed.sweep, "--db", killed.db, "--jobs", "1"], in: killed.dir, name: "c")

@@ -160,31 +160,38 @@ struct ServeCommandTests {
         #expect(gone.body.contains("the results store cannot be read: \(db): the database file is gone (moved or deleted)"))
         #expect(try await server.request("/api/sweeps/tiny").status == 503)
         // A stream opened meanwhile starts and says so (a browser does not reconnect after an error
-        // status); curl ends it after 2 s (exit 28).
+        // status).
         let eventsURL = server.base.appendingPathComponent("api/sweeps/tiny/events").absoluteString
-        let failing = try TestServices.tool("sh", ["-c", "curl -sN --max-time 2 '\(eventsURL)'; true"])
+        let failing = try server.stream("/api/sweeps/tiny/events") { $0.contains("event: failure") && $0.hasSuffix("\n\n") }
         #expect(failing.contains("event: failure\ndata: {\"message\":\"the results store cannot be read: \(db): the database file is gone (moved or deleted)\"}\n\n"))
         try FileManager.default.moveItem(atPath: away, toPath: db)
         try await Task.sleep(for: .seconds(1.2))
         #expect(try await server.request("/sweeps/tiny").status == 200)
 
         // An event stream: its first event at once; Ctrl-C ends it and the server.
-        // curl ends the stream after 3 s (exit 28): what it read by then.
-        let events = try TestServices.tool("sh", ["-c", "curl -sN --max-time 3 '\(eventsURL)'; true"])
+        let events = try server.stream("/api/sweeps/tiny/events") { $0.contains("\"key\":\"1.0/1\"") && $0.hasSuffix("\n\n") }
         #expect(events.hasPrefix("retry: 1000\n\nid: "))
         #expect(events.contains("\"complete\":true") && events.contains("\"key\":\"1.0/1\""))
         // The first page's stream: an event when the list's version differs from the page's.
-        let indexURL = server.base.appendingPathComponent("api/events").absoluteString
-        let indexEvents = try TestServices.tool("sh", ["-c", "curl -sN --max-time 2 '\(indexURL)?since=0'; true"])
+        let indexEvents = try server.stream("/api/events?since=0") { $0.contains("data: ") && $0.hasSuffix("\n\n") }
         #expect(indexEvents == "retry: 1000\n\nid: 1\ndata: {\"version\":1}\n\n")
+        // (Nothing to send can only be watched for a while: 2 s, two of the stream's looks.)
+        let indexURL = server.base.appendingPathComponent("api/events").absoluteString
         let quiet = try TestServices.tool("sh", ["-c", "curl -sN --max-time 2 '\(indexURL)?since=1'; true"])
-        #expect(quiet == "retry: 1000\n\n", "the page has the list's version: nothing to send")
+        #expect(quiet.isEmpty || quiet == "retry: 1000\n\n", "the page has the list's version: nothing to send")
         let stream = Process()
         stream.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         stream.arguments = ["-sN", eventsURL]
-        stream.standardOutput = FileHandle.nullDevice
+        let streamed = dir.appendingPathComponent("open-stream.txt")
+        FileManager.default.createFile(atPath: streamed.path, contents: nil)
+        stream.standardOutput = try FileHandle(forWritingTo: streamed)
         try stream.run()
-        try await Task.sleep(for: .seconds(1))
+        // Ctrl-C once the stream is open (its first bytes arrived).
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, !((try? String(contentsOf: streamed, encoding: .utf8)) ?? "").hasPrefix("retry: 1000") {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try String(contentsOf: streamed, encoding: .utf8).hasPrefix("retry: 1000"))
         #expect(server.interrupt() == 0)
         stream.waitUntilExit()
         #expect(try snapshot() == before)

@@ -59,8 +59,34 @@ final class ServedDashboard {
                         contentType: http.value(forHTTPHeaderField: "Content-Type") ?? "")
     }
 
+    /// An event stream as curl reads it, from the start until `enough` holds for what arrived (or 60 s
+    /// passed); curl is then stopped. Waits for content instead of reading for a fixed time, so a slow
+    /// or loaded machine only takes longer.
+    func stream(_ path: String, until enough: (String) -> Bool) throws -> String {
+        let file = directory.appendingPathComponent("stream-\(UUID().uuidString).txt")
+        FileManager.default.createFile(atPath: file.path, contents: nil)
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-sN", base.absoluteString.replacingOccurrences(of: #"/$"#, with: "", options: .regularExpression) + path]
+        curl.standardOutput = try FileHandle(forWritingTo: file)
+        try curl.run()
+        defer {
+            // SIGKILL: a child of the test process starts with SIGTERM blocked (inherited mask).
+            if curl.isRunning { kill(curl.processIdentifier, SIGKILL) }
+            curl.waitUntilExit()
+        }
+        let deadline = Date().addingTimeInterval(60)
+        var text = ""
+        while Date() < deadline {
+            text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+            if enough(text) { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return text
+    }
+
     /// SIGINT, as Ctrl-C; the exit status (nil when it did not exit within `timeout` s and was killed).
-    func interrupt(timeout: TimeInterval = 10) -> Int32? {
+    func interrupt(timeout: TimeInterval = 60) -> Int32? {
         guard process.isRunning else { return process.terminationStatus }
         kill(process.processIdentifier, SIGINT)
         let deadline = Date().addingTimeInterval(timeout)

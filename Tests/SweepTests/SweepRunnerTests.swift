@@ -176,17 +176,18 @@ extension SweepRunnerTests {
             }
         })
         // Every job waited in its first step until all were there: each had a thread of its own.
-        #expect(barrier.allArrived)
+        #expect(barrier.allArrived && !barrier.timedOut)
         #expect(try store.jobSummaries(JobFilter(sweep: "wide")).allSatisfy { $0.job.status == .done })
     }
 }
 
-/// Holds each arriving thread until `count` have arrived (or 60 s pass: a runner that caps its
-/// threads never gets there).
+/// Holds each arriving thread until `count` have arrived (or 120 s pass: a runner that caps its
+/// threads never gets there, and `timedOut` says so).
 final class Barrier: @unchecked Sendable {
     private let condition = NSCondition()
     private let count: Int
     private var arrived = 0
+    private var gaveUp = false
 
     init(count: Int) { self.count = count }
 
@@ -194,12 +195,19 @@ final class Barrier: @unchecked Sendable {
         condition.withLock {
             arrived += 1
             condition.broadcast()
-            let deadline = Date().addingTimeInterval(60)
-            while arrived < count && condition.wait(until: deadline) {}
+            let deadline = Date().addingTimeInterval(120)
+            while arrived < count {
+                guard condition.wait(until: deadline) || arrived >= count else {
+                    gaveUp = true
+                    return
+                }
+            }
         }
     }
 
     var allArrived: Bool { condition.withLock { arrived >= count } }
+    /// A thread stopped waiting before all had arrived.
+    var timedOut: Bool { condition.withLock { gaveUp } }
 }
 
 /// A real trainer with a hook before each step, given the iteration about to run: it can throw (a

@@ -11,6 +11,9 @@ cd "$(dirname "$0")/.."
 services=$(mktemp -d /tmp/auxsweep-services.XXXXXX)
 chmod 755 "$services"   # the server runs as the postgres user when we are root
 stop() {
+  # A second Ctrl-C or TERM (a process group signalled) must not cut the clean-up short: ignored here
+  # and in the stop scripts started from here.
+  trap '' INT TERM
   scripts/services/slurm.sh stop "$services/slurm" || true
   scripts/services/postgres.sh stop "$services/postgres" || true
   rm -rf "$services"

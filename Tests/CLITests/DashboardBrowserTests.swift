@@ -19,16 +19,21 @@ struct DashboardBrowserTests {
         train: {iterations: 200, batch: 4, eval_every: 100, checkpoint_every: 100}
         """
 
-    @Test("the first page follows a sweep's counts without a reload")
-    func liveIndex() async throws {
+    /// A folder with the sweep file and its store, the sweep registered and served.
+    static func served(_ yaml: String, name: String) throws -> (dir: URL, spec: String, db: String, server: ServedDashboard) {
         let dir = try CLIRunner.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let spec = dir.appendingPathComponent("tiny.yaml").path
-        try ServeCommandTests.tinyYAML.write(toFile: spec, atomically: true, encoding: .utf8)
+        let spec = dir.appendingPathComponent("\(name).yaml").path
+        try yaml.write(toFile: spec, atomically: true, encoding: .utf8)
         let db = dir.appendingPathComponent("results.sqlite").path
         let registered = try CLIRunner.run(["run", spec, "--db", db, "--register-only"])
         #expect(registered.status == 0, "\(registered.stderr)")
-        let server = try ServedDashboard(db: db, in: dir)
+        return (dir, spec, db, try ServedDashboard(db: db, in: dir))
+    }
+
+    @Test("the first page follows a sweep's counts without a reload")
+    func liveIndex() async throws {
+        let (dir, spec, db, server) = try Self.served(ServeCommandTests.tinyYAML, name: "tiny")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let browser = try HeadlessChromium(url: server.base, profile: dir.appendingPathComponent("chromium-profile"), width: 1280, height: 600)
         defer { browser.stop() }
 
@@ -45,7 +50,7 @@ struct DashboardBrowserTests {
             _ = try await page.evaluate("window.auxsweepMarker = 'first load'; 'set'")
             let run = try CLIRunner.run(["run", spec, "--db", db])
             #expect(run.status == 0, "\(run.stderr)")
-            for _ in 0..<60 where counts != [4, 4, 0, 0, 0, 0] {
+            for _ in 0..<240 where counts != [4, 4, 0, 0, 0, 0] {
                 try await Task.sleep(for: .milliseconds(250))
                 counts = try JSONDecoder().decode([Int].self, from: Data(try await page.evaluate(countsScript).utf8))
             }
@@ -53,20 +58,14 @@ struct DashboardBrowserTests {
             return (first, counts)
         }
         #expect(first == [4, 0, 0, 0, 0, 4])
-        #expect(last == [4, 4, 0, 0, 0, 0], "the list shows the finished sweep within 15 s")
+        #expect(last == [4, 4, 0, 0, 0, 0], "the list shows the finished sweep (within 60 s)")
         #expect(server.interrupt() == 0)
     }
 
     @Test("cells turn from pending through running to done without a reload")
     func liveCells() async throws {
-        let dir = try CLIRunner.temporaryDirectory()
+        let (dir, spec, db, server) = try Self.served(Self.liveYAML, name: "live")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let spec = dir.appendingPathComponent("live.yaml").path
-        try Self.liveYAML.write(toFile: spec, atomically: true, encoding: .utf8)
-        let db = dir.appendingPathComponent("results.sqlite").path
-        let registered = try CLIRunner.run(["run", spec, "--db", db, "--register-only"])
-        #expect(registered.status == 0, "\(registered.stderr)")
-        let server = try ServedDashboard(db: db, in: dir)
         let browser = try HeadlessChromium(url: server.base.appendingPathComponent("sweeps/live"),
                                            profile: dir.appendingPathComponent("chromium-profile"), width: 1280, height: 1400)
         defer { browser.stop() }
@@ -91,7 +90,7 @@ struct DashboardBrowserTests {
             let key = "\(AblationReport.weight(claimed.auxWeight))/\(claimed.seed)"
             func waitFor(_ status: String, _ label: String) async throws -> [String] {
                 var cell: [String] = []
-                for _ in 0..<120 where cell != [key, status, label] {
+                for _ in 0..<240 where cell != [key, status, label] {
                     try await Task.sleep(for: .milliseconds(250))
                     let now = try JSONDecoder().decode([[String]].self, from: Data(try await page.evaluate(cellsScript).utf8))
                     cell = now.first { $0[0] == key } ?? []
@@ -123,7 +122,7 @@ struct DashboardBrowserTests {
             let texts = try JSONDecoder().decode([[String]].self, from: Data(try await page.evaluate(cellsScript).utf8)).map { $0[2] }
             #expect(texts == expected)
             var verdict = ""
-            for _ in 0..<40 where !verdict.contains("best w =") {
+            for _ in 0..<240 where !verdict.contains("best w =") {
                 verdict = try await page.evaluate("document.querySelector('#report .verdict').textContent")
                 if !verdict.contains("best w =") { try await Task.sleep(for: .milliseconds(250)) }
             }

@@ -19,8 +19,8 @@ stop() {
   rm -rf "$services"
 }
 trap stop EXIT
-trap "exit 130" INT
-trap "exit 143" TERM
+trap 'trap "" INT TERM; exit 130' INT
+trap 'trap "" INT TERM; exit 143' TERM
 AUXSWEEP_TEST_POSTGRES=$(scripts/services/postgres.sh start "$services/postgres")
 export AUXSWEEP_TEST_POSTGRES
 if [[ $(id -u) -eq 0 ]]; then

@@ -100,10 +100,14 @@ struct ServeCommandTests {
         #expect(all.cells.count == 4 && all.complete)
 
         struct Job: Decodable { let steps: [Step]; let evaluations: [Evaluation] }
-        struct Step: Decodable { let iteration: Int; let mainLoss: Double; let auxLoss: Double }
-        struct Evaluation: Decodable { let iteration: Int; let miou: Double }
+        struct Step: Decodable { let iteration: Int; let mainLoss: Double; let auxLoss: Double; let totalLoss: Double; let lr: Double }
+        struct Evaluation: Decodable { let iteration: Int; let miou: Double; let pixelAcc: Double; let classIou: [Double?] }
         let job = try decoder.decode(Job.self, from: Data(try await server.request("/api/sweeps/tiny/jobs/1.0/0").body.utf8))
         #expect(job.steps.map(\.iteration) == Array(0..<40) && job.evaluations.map(\.iteration) == [20, 40])
+        let stored = try SQLiteStore.openExisting(path: db)
+        let storedJob = try #require(try stored.jobSummaries(JobFilter(sweep: "tiny", auxWeight: 1, seed: 0)).first?.job.id)
+        let last = try #require(try stored.evaluations(job: storedJob).last)
+        #expect(job.evaluations.last?.classIou == last.classIoU && job.evaluations.last?.pixelAcc == last.pixelAccuracy)
         let jobPage = try await server.request("/sweeps/tiny/jobs/1/0")
         #expect(jobPage.status == 200 && jobPage.body.contains("Per-class IoU at iteration 40"))
 
@@ -162,9 +166,17 @@ struct ServeCommandTests {
         // A stream opened meanwhile starts and says so (a browser does not reconnect after an error
         // status).
         let eventsURL = server.base.appendingPathComponent("api/sweeps/tiny/events").absoluteString
-        let failing = try server.stream("/api/sweeps/tiny/events") { $0.contains("event: failure") && $0.hasSuffix("\n\n") }
+        // Once the file is back, the stream says it recovered (the page's label goes back to live).
+        var movedBack = false
+        let failing = try server.stream("/api/sweeps/tiny/events") { text in
+            if !movedBack && text.contains("event: failure") && text.hasSuffix("\n\n") {
+                movedBack = (try? FileManager.default.moveItem(atPath: away, toPath: db)) != nil
+            }
+            return text.contains("event: recovered") && text.hasSuffix("\n\n")
+        }
+        #expect(movedBack)
         #expect(failing.contains("event: failure\ndata: {\"message\":\"the results store cannot be read: \(db): the database file is gone (moved or deleted)\"}\n\n"))
-        try FileManager.default.moveItem(atPath: away, toPath: db)
+        #expect(failing.contains("event: recovered\ndata: {}\n\n"))
         try await Task.sleep(for: .seconds(1.2))
         #expect(try await server.request("/sweeps/tiny").status == 200)
 

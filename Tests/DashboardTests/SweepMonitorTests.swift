@@ -43,6 +43,27 @@ struct SweepMonitorTests {
         #expect(reader.reads == 2, "the report is read once per report version")
     }
 
+    @Test("200 concurrent askers of the list of sweeps, or of the training curves, cause one read each")
+    func sharedListAndCurves() async throws {
+        let store = try Self.store()
+        let reader = StoreReader(store: store)
+        let monitor = SweepMonitor(reader: reader, maxAge: 60)
+        let versions = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<200 { group.addTask { try await monitor.index().version } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(versions.count == 200 && Set(versions) == [1])
+        #expect(reader.reads == 1)
+        _ = try await monitor.state("watched")
+        #expect(reader.reads == 2)
+        let drawings = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<200 { group.addTask { try await monitor.curves("watched") } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(drawings.count == 200 && Set(drawings).count == 1)
+        #expect(reader.reads == 3, "one drawing of the curves for all")
+    }
+
     @Test("versions move with the cells; changes(since:) gives the cells changed after a version")
     func versionsAndChanges() async throws {
         let store = try Self.store()

@@ -75,7 +75,7 @@ struct SweepRunnerTests {
             if case .step(let s) = event { losses.append(s.totalLoss) }
             if case .evaluation(let e) = event { last = e }
         }
-        #expect(a.steps["0.5/1"]?.map { Float($0.totalLoss) } == losses)
+        #expect(a.steps["0.5/1"]?.map(\.totalLoss) == losses)
         #expect(a.evals["0.5/1"]?.last?.miou == last?.miou)
     }
 

@@ -26,10 +26,14 @@ enum DashboardScript {
 
       function listen(url, apply) {
         var source = new EventSource(url);
+        function fresh() {
+          if (live) { live.textContent = "live · updated " + new Date().toLocaleTimeString(); live.className = "live"; }
+        }
         source.onmessage = function (event) {
           apply(JSON.parse(event.data));
-          if (live) { live.textContent = "live · updated " + new Date().toLocaleTimeString(); live.className = "live"; }
+          fresh();
         };
+        source.addEventListener("recovered", fresh);
         source.addEventListener("failure", function (event) {
           if (live) { live.textContent = JSON.parse(event.data).message; live.className = "live stale"; }
         });

@@ -1,9 +1,11 @@
 import Foundation
 import Sweep
 
-/// What the dashboard knows of the store: each sweep's cells, versions, progress and report, read at
-/// most once per `maxAge` however many pages, API calls and event streams ask (concurrent askers share
-/// one read), so visitors never multiply the load on the store a sweep is writing to.
+/// What the dashboard knows of the store, read at most once per `maxAge` whatever the visitors.
+///
+/// The list of sweeps and each sweep's cells, versions, progress and report are read at most once per
+/// `maxAge` however many pages, API calls and event streams ask (concurrent askers share one read), so
+/// visitors never multiply the load on the store a sweep is writing to.
 public actor SweepMonitor {
     /// A watched sweep: what its last read found, and the versions handed to pages.
     struct Watch {
@@ -30,8 +32,8 @@ public actor SweepMonitor {
     private var watches: [String: Watch] = [:]
     private var sweepReads: [String: Task<Watch, any Error>] = [:]
     private var reportReads: [String: Task<ReportBundle, any Error>] = [:]
-    private var overview: SweepIndex?
-    private var overviewRead: Task<SweepIndex, any Error>?
+    private var index: SweepIndex?
+    private var indexRead: Task<SweepIndex, any Error>?
     private var curvesReads: [String: Task<String, any Error>] = [:]
     /// Set on shutdown: event streams end.
     public private(set) var isClosed = false
@@ -50,23 +52,24 @@ public actor SweepMonitor {
     /// Every sweep with its counts, oldest first.
     func sweeps() async throws -> [SweepOverview] { try await index().sweeps }
 
-    /// Every sweep with its counts and the list's version, which moves whenever a sweep's line changes
-    /// (read again when older than `maxAge`; concurrent callers share one read).
+    /// Every sweep with its counts, and the list's version (which moves whenever a sweep's line does).
+    ///
+    /// Read again when older than `maxAge`; concurrent callers share one read.
     func index() async throws -> SweepIndex {
-        if let overview, Date().timeIntervalSince(overview.read) < maxAge { return overview }
-        if let overviewRead { return try await Self.mapped(overviewRead) }
+        if let index, Date().timeIntervalSince(index.refreshed) < maxAge { return index }
+        if let indexRead { return try await Self.mapped(indexRead) }
         let task = Task { try await refreshIndex() }
-        overviewRead = task
-        defer { overviewRead = nil }
+        indexRead = task
+        defer { indexRead = nil }
         return try await Self.mapped(task)
     }
 
     private func refreshIndex() async throws -> SweepIndex {
         let sweeps = try await reader.read { store in try Self.readOverview(store) }
-        let version = (overview?.version ?? 0) + (overview?.sweeps == sweeps ? 0 : 1)
-        let index = SweepIndex(version: version, sweeps: sweeps, read: Date())
-        overview = index
-        return index
+        let version = (index?.version ?? 0) + (index?.sweeps == sweeps ? 0 : 1)
+        let fresh = SweepIndex(version: version, sweeps: sweeps, refreshed: Date())
+        index = fresh
+        return fresh
     }
 
     private static func readOverview(_ store: any ResultsStore) throws -> [SweepOverview] {
@@ -119,11 +122,16 @@ public actor SweepMonitor {
         return bundle
     }
 
-    /// The training curves of every job, drawn again when the report version moved and the last
-    /// drawing is older than `curvesMaxAge` (concurrent callers share one drawing: it reads every step).
+    /// The training curves of every job, drawn again at most every `curvesMaxAge` while the sweep runs.
+    ///
+    /// A drawing is kept while the report version stays, and while jobs still run for `curvesMaxAge`
+    /// after it moved (it reads every step row); once none runs, the next request draws the final
+    /// curves. Concurrent callers share one drawing.
     func curves(_ name: String) async throws -> String {
         let w = try await watch(name)
-        if let curves = w.curves, curves.version == w.reportVersion || Date().timeIntervalSince(curves.made) < curvesMaxAge {
+        let running = w.cells.contains { !$0.status.hasEnded }
+        if let curves = w.curves,
+           curves.version == w.reportVersion || (running && Date().timeIntervalSince(curves.made) < curvesMaxAge) {
             return curves.svg
         }
         if let read = curvesReads[name] { return try await Self.mapped(read) }

@@ -14,13 +14,12 @@ public struct SweepOverview: Codable, Sendable, Equatable {
     public var round: String?
 }
 
-/// The first page's list of sweeps with its version (which moves whenever a line changes), as the
-/// index page's event stream and fragment use it.
+/// The first page's list of sweeps, with a version that moves whenever a line changes.
 struct SweepIndex: Sendable {
     var version: Int
     var sweeps: [SweepOverview]
     /// When the store was read.
-    var read: Date
+    var refreshed: Date
 }
 
 /// One sweep's jobs and progress, as `/api/sweeps/<name>` gives it.

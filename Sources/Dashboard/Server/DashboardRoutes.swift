@@ -113,10 +113,12 @@ struct DashboardRoutes: Sendable {
         }
     }
 
-    /// A server-sent event stream that asks `next` every second for the event after `state` (nil: nothing
-    /// changed), a comment when nothing did for `keepAlive` seconds; a store that cannot be read gives a
-    /// `failure` event and the stream goes on. Ends when the browser goes away (a write fails) or the
-    /// server shuts down.
+    /// A server-sent event stream: every second, `next`'s event after `state`, if anything changed.
+    ///
+    /// `next` gives nil when nothing changed; a comment goes out when nothing did for `keepAlive`
+    /// seconds. A store that cannot be read gives a `failure` event and the stream goes on; the first
+    /// good look after one gives a `recovered` event (the page's label says so even when nothing
+    /// changed meanwhile). Ends when the browser goes away (a write fails) or the server shuts down.
     private func stream<State: Sendable>(
         from start: State, next: @escaping @Sendable (State) async throws -> (State, ByteBuffer)?
     ) -> Response {
@@ -126,10 +128,15 @@ struct DashboardRoutes: Sendable {
         headers[.cacheControl] = "no-cache"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
-            var state = start, quiet = 0
+            var state = start, quiet = 0, failing = false
             while await !monitor.isClosed {
                 do {
-                    if let (after, event) = try await next(state) {
+                    let found = try await next(state)
+                    if failing {
+                        try await writer.write(Responses.event(id: nil, name: "recovered", LiveRecovery()))
+                        failing = false
+                    }
+                    if let (after, event) = found {
                         try await writer.write(event)
                         (state, quiet) = (after, 0)
                     } else if quiet >= keepAlive {
@@ -138,6 +145,7 @@ struct DashboardRoutes: Sendable {
                     }
                 } catch let error as DashboardError {
                     try await writer.write(Responses.event(id: nil, name: "failure", LiveFailure(message: error.description)))
+                    failing = true
                 }
                 quiet += 1
                 try await Task.sleep(for: .seconds(1))

@@ -31,6 +31,9 @@ struct LiveFailure: Codable, Sendable {
     var message: String
 }
 
+/// The stream's event after a failure: the store reads again.
+struct LiveRecovery: Codable, Sendable {}
+
 /// An event of the first page's stream: the list of sweeps changed; its version.
 struct IndexUpdate: Codable, Sendable {
     var version: Int

@@ -1,8 +1,10 @@
 import Foundation
 import Segmentation
 
-/// Everything a store holds of one sweep: the sweep, its jobs and all their rows, as plain values, for
-/// copying a sweep from one store to another (`auxsweep db copy`).
+/// Everything a store holds of one sweep, as plain values, for copying it to another store.
+///
+/// The sweep, its jobs with all their steps and evaluations, and an adaptive sweep's rounds
+/// (`auxsweep db copy`).
 public struct SweepArchive: Sendable, Equatable {
     /// One job with its steps and evaluations (`job.id` is the source store's).
     public struct Job: Sendable, Equatable {

@@ -1,7 +1,5 @@
 import Foundation
 import GRDB
-import Logging
-import PostgresNIO
 import Segmentation
 @testable import Sweep
 import Testing
@@ -32,14 +30,7 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         case .sqlite(let path):
             try DatabaseQueue(path: path).write { db in try db.execute(sql: sql) }
         case .postgres(let server):
-            let configuration = PostgresConnection.Configuration(host: server.host, port: server.port, username: server.user,
-                                                                 password: server.password, database: server.database, tls: .disable)
-            let logger = Logger(label: "auxsweep.tests") { _ in SwiftLogNoOpLogHandler() }
-            try Blocking.run {
-                let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
-                try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
-                try await connection.close()
-            }
+            try TestPostgres.execute(sql, on: server)
         }
     }
 }

@@ -21,19 +21,24 @@ enum TestPostgres {
         let url = try serverURL()
         let server = try PostgresLocation(url: url)
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let configuration = PostgresConnection.Configuration(host: server.host, port: server.port, username: server.user,
-                                                             password: server.password, database: server.database, tls: .disable)
-        let logger = Logger(label: "auxsweep.tests") { _ in SwiftLogNoOpLogHandler() }
         do {
-            try Blocking.run {
-                let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
-                try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-                try await connection.close()
-            }
+            try execute("CREATE DATABASE \(name)", on: server)
         } catch {
             throw StoreSetupError(description: "creating database \(name): \(String(reflecting: error))")
         }
         return "postgresql://\(server.user):\(server.password ?? "")@\(server.host):\(server.port)/\(name)?sslmode=disable"
+    }
+
+    /// Runs `sql` on the database `server` names, on a connection of its own.
+    static func execute(_ sql: String, on server: PostgresLocation) throws {
+        let configuration = PostgresConnection.Configuration(host: server.host, port: server.port, username: server.user,
+                                                             password: server.password, database: server.database, tls: .disable)
+        let logger = Logger(label: "auxsweep.tests") { _ in SwiftLogNoOpLogHandler() }
+        try Blocking.run {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            try await connection.close()
+        }
     }
 
     struct StoreSetupError: Error, CustomStringConvertible { let description: String }

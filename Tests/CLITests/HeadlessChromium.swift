@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Sweep
 import WSClient
 
 /// Headless Chromium (Debian's `chromium`, which the test set-up installs) on one page, driven over
@@ -43,7 +44,7 @@ final class HeadlessChromium {
 
     private static func logFile(_ profile: URL) -> URL {
         let url = profile.deletingLastPathComponent().appendingPathComponent("chromium.log")
-        if !FileManager.default.fileExists(atPath: url.path) { FileManager.default.createFile(atPath: url.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
         return url
     }
 
@@ -54,13 +55,14 @@ final class HeadlessChromium {
         guard let socket = try JSONDecoder().decode([Target].self, from: list).first(where: { $0.type == "page" })?.webSocketDebuggerUrl else {
             throw Failure(description: "no page target in \(String(decoding: list, as: UTF8.self))")
         }
-        let outcome = Outcome<T>()
+        let outcome = Locked<T?>(nil)
         let logger = Logger(label: "devtools") { _ in SwiftLogNoOpLogHandler() }
         try await WebSocketClient.connect(url: socket, configuration: .init(maxFrameSize: 1 << 26), logger: logger) { inbound, outbound, _ in
             var session = DevToolsSession(outbound: outbound, messages: inbound.messages(maxSize: 1 << 26).makeAsyncIterator())
-            outcome.set(try await body(&session))
+            let value = try await body(&session)
+            outcome.withLock { $0 = value }
         }
-        guard let value = outcome.get() else { throw Failure(description: "the DevTools connection closed early") }
+        guard let value = outcome.value else { throw Failure(description: "the DevTools connection closed early") }
         return value
     }
 
@@ -80,13 +82,6 @@ final class HeadlessChromium {
     private struct Target: Decodable {
         let type: String
         let webSocketDebuggerUrl: String?
-    }
-
-    private final class Outcome<T: Sendable>: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value: T?
-        func set(_ v: T) { lock.withLock { value = v } }
-        func get() -> T? { lock.withLock { value } }
     }
 }
 

@@ -195,7 +195,7 @@ struct ServeCommandTests {
         stream.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         stream.arguments = ["-sN", eventsURL]
         let streamed = dir.appendingPathComponent("open-stream.txt")
-        FileManager.default.createFile(atPath: streamed.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: streamed.path, contents: nil)
         stream.standardOutput = try FileHandle(forWritingTo: streamed)
         try stream.run()
         // Ctrl-C once the stream is open (its first bytes arrived).

@@ -64,7 +64,7 @@ final class ServedDashboard {
     /// or loaded machine only takes longer.
     func stream(_ path: String, until enough: (String) -> Bool) throws -> String {
         let file = directory.appendingPathComponent("stream-\(UUID().uuidString).txt")
-        FileManager.default.createFile(atPath: file.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         curl.arguments = ["-sN", base.absoluteString.replacingOccurrences(of: #"/$"#, with: "", options: .regularExpression) + path]

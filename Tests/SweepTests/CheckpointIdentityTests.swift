@@ -151,9 +151,9 @@ struct CheckpointIdentityTests {
     /// right after its checkpoint there (so the stop adds no checkpoint of its own).
     static func interrupted() throws -> SQLiteStore {
         let store = try SQLiteStore(path: try T.temporaryDatabase().path)
-        let stop = StopSignal(), counter = Counter()
+        let stop = StopSignal(), counter = Locked(0)
         try T.run(try spec(), store: store, workers: 1, stop: stop) { event in
-            if case .step = event, counter.increment() == 10 { stop.raise() }
+            if case .step = event, counter.withLock({ $0 += 1; return $0 }) == 10 { stop.raise() }
         }
         return store
     }
@@ -161,9 +161,9 @@ struct CheckpointIdentityTests {
     @Test("a stop's checkpoint written but not recorded (killed in between) is trusted: the job resumes where it stopped")
     func stopCheckpointAheadTrusted() throws {
         let store = try SQLiteStore(path: try T.temporaryDatabase().path)
-        let stop = StopSignal(), counter = Counter()
+        let stop = StopSignal(), counter = Locked(0)
         try T.run(try Self.spec(), store: store, workers: 1, stop: stop) { event in
-            if case .step = event, counter.increment() == 13 { stop.raise() }
+            if case .step = event, counter.withLock({ $0 += 1; return $0 }) == 13 { stop.raise() }
         }
         // The stop checkpointed the job at 13; the row is set back to the periodic checkpoint at 10,
         // as a kill between the stop's file and its record leaves it.

@@ -88,9 +88,9 @@ struct SweepRunnerTests {
         let store = try SQLiteStore(path: try Self.temporaryDatabase().path)
         for stopAt in [7, 23, 41] {
             // Stop every worker once the sweep has taken `stopAt` steps in this run.
-            let stop = StopSignal(), counter = Counter()
+            let stop = StopSignal(), counter = Locked(0)
             try Self.run(spec, store: store, workers: 2, stop: stop) { event in
-                if case .step = event, counter.increment() == stopAt { stop.raise() }
+                if case .step = event, counter.withLock({ $0 += 1; return $0 }) == stopAt { stop.raise() }
             }
             let statuses = try store.jobSummaries(JobFilter(sweep: "tiny")).map(\.job.status)
             #expect(statuses.contains(.interrupted), "stopping after \(stopAt) steps leaves interrupted jobs")
@@ -231,13 +231,6 @@ final class HookedJob: TrainingJob {
     func evaluate() -> EvaluationRecord { trainer.evaluate() }
     func saveCheckpoint(to path: String, metadata: [String: String]) throws { try trainer.saveCheckpoint(to: path, metadata: metadata) }
     func restoreCheckpoint(from file: SafeTensors.File, path: String) throws { try trainer.restoreCheckpoint(from: file, path: path) }
-}
-
-/// A thread-safe counter for progress callbacks.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func increment() -> Int { lock.withLock { value += 1; return value } }
 }
 
 /// The progress events a run reported, collected across worker threads.

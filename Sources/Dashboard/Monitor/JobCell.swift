@@ -40,7 +40,7 @@ public struct JobCell: Codable, Sendable, Equatable {
     var hoverText: String {
         var parts = ["w = \(AblationReport.weight(auxWeight)), seed \(seed): \(status.rawValue)",
                      "iteration \(iteration)" + (iterations.map { " of \($0)" } ?? "")]
-        if let miou, let evaluatedAt { parts.append("mIoU \(String(format: "%.4f", miou)) at iteration \(evaluatedAt)") }
+        if let miou, let evaluatedAt { parts.append("mIoU \(NumberText.fixed(miou)) at iteration \(evaluatedAt)") }
         if attempt > 1 { parts.append("attempt \(attempt)") }
         if let error { parts.append("error: \(error)") }
         return parts.joined(separator: "; ")
@@ -48,7 +48,7 @@ public struct JobCell: Codable, Sendable, Equatable {
 
     /// The cell's text: the final mIoU when done, else the iteration (of the total).
     var label: String {
-        if status == .done, let miou { return String(format: "%.4f", miou) }
+        if status == .done, let miou { return NumberText.fixed(miou) }
         if status == .pending && iteration == 0 { return "" }
         return iterations.map { "\(iteration)/\($0)" } ?? "\(iteration)"
     }

@@ -8,7 +8,7 @@ import Sweep
 final class StoreReader: Sendable {
     let store: any ResultsStore
     private let queue = DispatchQueue(label: "auxsweep.dashboard.store")
-    private let counter = ReadCounter()
+    private let counter = Locked(0)
 
     /// How many reads have reached the store.
     var reads: Int { counter.value }
@@ -23,7 +23,7 @@ final class StoreReader: Sendable {
     func read<T: Sendable>(_ body: @escaping @Sendable (any ResultsStore) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                self.counter.increment()
+                self.counter.withLock { $0 += 1 }
                 continuation.resume(with: Result {
                     if let file = self.store as? SQLiteStore, !FileManager.default.fileExists(atPath: file.path) {
                         throw DashboardError.storeUnavailable("\(file.path): the database file is gone (moved or deleted)")
@@ -33,13 +33,4 @@ final class StoreReader: Sendable {
             }
         }
     }
-}
-
-/// A count shared between the reading queue and its observers.
-private final class ReadCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-
-    func increment() { lock.withLock { count += 1 } }
-    var value: Int { lock.withLock { count } }
 }

@@ -32,12 +32,12 @@ enum JobPage {
         s += "<h2>Evaluations</h2>\n"
         s += detail.evaluations.isEmpty ? "<p>None yet.</p>\n"
             : HTML.table(cssClass: "evaluations", header: ["iteration", "mIoU", "pixel acc"],
-                         rows: detail.evaluations.map { ["\($0.iteration)", String(format: "%.4f", $0.miou), String(format: "%.4f", $0.pixelAccuracy)] })
+                         rows: detail.evaluations.map { ["\($0.iteration)", NumberText.fixed($0.miou), NumberText.fixed($0.pixelAccuracy)] })
         if let last = detail.evaluations.last {
             s += "\n<h2>Per-class IoU at iteration \(last.iteration)</h2>\n"
             let values = last.classIoU
             s += HTML.table(cssClass: "class-iou", header: ["class", "IoU"],
-                            rows: values.enumerated().map { ["\($0.offset)", $0.element.map { String(format: "%.4f", $0) } ?? "absent"] })
+                            rows: values.enumerated().map { ["\($0.offset)", $0.element.map { NumberText.fixed($0) } ?? "absent"] })
         }
         return s
     }

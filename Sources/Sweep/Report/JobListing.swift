@@ -33,7 +33,7 @@ public struct JobListing: Encodable, Sendable, Equatable {
     /// The row's cells in `header`'s order: metrics to 4 decimals when `rounded` (a terminal), in full
     /// otherwise (CSV); empty where there is nothing yet.
     public func cells(rounded: Bool) -> [String] {
-        let metric = { (v: Double?) in v.map { rounded ? String(format: "%.4f", $0) : String($0) } ?? "" }
+        let metric = { (v: Double?) in v.map { rounded ? NumberText.fixed($0) : String($0) } ?? "" }
         return [sweep, String(auxWeight), "\(seed)", status.rawValue, "\(attempt)", "\(steps)", iteration.map(String.init) ?? "",
                 metric(miou), metric(pixelAccuracy), error ?? ""]
     }

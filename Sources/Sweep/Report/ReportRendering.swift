@@ -14,10 +14,6 @@ extension AblationReport {
         }
     }
 
-    static func fixed(_ v: Double?, _ digits: Int = 4) -> String {
-        guard let v, v.isFinite else { return "-" }
-        return String(format: "%.\(digits)f", v)
-    }
     static func signed(_ v: Double?) -> String { v.map { String(format: "%+.4f", $0) } ?? "-" }
     static func p(_ v: Double?) -> String {
         guard let v else { return "-" }
@@ -25,7 +21,7 @@ extension AblationReport {
     }
     static func interval(_ ci: (low: Double, high: Double)?, signed: Bool = false) -> String {
         guard let ci else { return "-" }
-        let f = signed ? Self.signed : { Self.fixed($0) }
+        let f = signed ? Self.signed : { NumberText.fixed($0) }
         return "[\(f(ci.low)), \(f(ci.high))]"
     }
 
@@ -44,12 +40,12 @@ extension AblationReport {
             .compactMap { $0 }.joined(separator: "; ")
         let decide = r.toDecide
         return [Self.weight(r.auxWeight) + (best?.auxWeight == r.auxWeight ? " *" : ""), "\(r.summary?.n ?? 0)",
-                Self.fixed(r.summary?.mean), Self.fixed(r.summary?.std), Self.interval(r.summary?.ci95),
-                Self.fixed(r.pixelSummary?.mean), r.auxWeight == 0 ? "(baseline)" : Self.signed(r.deltaVsZero?.mean),
+                NumberText.fixed(r.summary?.mean), NumberText.fixed(r.summary?.std), Self.interval(r.summary?.ci95),
+                NumberText.fixed(r.pixelSummary?.mean), r.auxWeight == 0 ? "(baseline)" : Self.signed(r.deltaVsZero?.mean),
                 Self.interval(r.deltaVsZero?.ci95, signed: true), Self.p(r.deltaVsZero?.pT), Self.p(r.deltaVsZero?.pPermutation),
-                Self.fixed(r.probabilityBest, 3),
+                NumberText.fixed(r.probabilityBest, 3),
                 decide.map { $0.versus == best?.auxWeight ? "best" : "w=0" } ?? "-", Self.signed(decide?.gap),
-                Self.fixed(decide?.std), decide?.cell ?? "-", notDone.isEmpty ? "" : notDone]
+                NumberText.fixed(decide?.std), decide?.cell ?? "-", notDone.isEmpty ? "" : notDone]
     }
 
     func text(markdown: Bool) -> String {

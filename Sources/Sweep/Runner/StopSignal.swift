@@ -1,9 +1,8 @@
 import Foundation
 
 /// A flag that asks every worker to stop at its next step boundary (Ctrl-C, SIGTERM).
-public final class StopSignal: @unchecked Sendable {
-    private let lock = NSLock()
-    private var raised = false
+public final class StopSignal: Sendable {
+    private let raised = Locked(false)
     private let external: @Sendable () -> Bool
 
     /// A stop raised by `raise()`, or also whenever `alsoWhen` returns true (a signal handler's flag).
@@ -12,7 +11,7 @@ public final class StopSignal: @unchecked Sendable {
     }
 
     /// Asks the workers to stop.
-    public func raise() { lock.withLock { raised = true } }
+    public func raise() { raised.withLock { $0 = true } }
 
     /// Sleeps up to `seconds`, waking early (within 0.1 s) when a stop is asked for.
     public func wait(seconds: TimeInterval) {
@@ -21,5 +20,5 @@ public final class StopSignal: @unchecked Sendable {
     }
 
     /// Whether a stop was asked for.
-    public var isRaised: Bool { lock.withLock { raised } || external() }
+    public var isRaised: Bool { raised.value || external() }
 }

@@ -71,8 +71,8 @@ public final class SweepRunner: Sendable {
     @discardableResult
     public func run() throws -> Int {
         try FileManager.default.createDirectory(at: sweepCheckpointDirectory, withIntermediateDirectories: true)
-        let errors = ErrorBox()
-        let ended = SharedCount()
+        let firstError = Locked<(any Error)?>(nil)
+        let ended = Locked(0)
         let heartbeats = HeartbeatTimer(store: store, interval: JobWorker.heartbeatInterval(grace: grace))
         heartbeats.start()
         defer { heartbeats.stop() }
@@ -90,13 +90,13 @@ public final class SweepRunner: Sendable {
                         heartbeats.hold(claim)
                         defer { heartbeats.release(claim) }
                         do {
-                            if try runJob(job, worker: index, heartbeats: heartbeats) { ended.increment() }
+                            if try runJob(job, worker: index, heartbeats: heartbeats) { ended.withLock { $0 += 1 } }
                         } catch StoreError.claimLost(let lost) {
                             onProgress(.claimLost(worker: index, job: JobKey(auxWeight: job.auxWeight, seed: job.seed), claim: lost))
                         }
                     }
                 } catch {
-                    errors.record(error)
+                    firstError.withLock { if $0 == nil { $0 = error } }
                     stop.raise()
                 }
             }
@@ -105,7 +105,7 @@ public final class SweepRunner: Sendable {
             thread.start()
         }
         group.wait()
-        if let error = errors.first { throw error }
+        if let error = firstError.value { throw error }
         return ended.value
     }
 
@@ -296,20 +296,4 @@ public final class SweepRunner: Sendable {
         onProgress(.finished(worker: worker, job: key, status: .done, miou: evaluation.miou, error: nil))
         return true
     }
-}
-
-/// A count shared by worker threads.
-final class SharedCount: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func increment() { lock.withLock { count += 1 } }
-    var value: Int { lock.withLock { count } }
-}
-
-/// The first error any worker met.
-final class ErrorBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var errors: [Error] = []
-    func record(_ error: Error) { lock.withLock { errors.append(error) } }
-    var first: Error? { lock.withLock { errors.first } }
 }

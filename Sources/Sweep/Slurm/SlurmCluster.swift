@@ -36,14 +36,17 @@ public struct SlurmCluster: Sendable {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         // Read both to the end before waiting: a full pipe would block the tool.
-        let errorData = ErrorData(), reading = DispatchGroup()
+        let errorData = Locked(Data()), reading = DispatchGroup()
         let errorHandle = errors.fileHandleForReading
-        DispatchQueue.global().async(group: reading) { errorData.data = errorHandle.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: reading) {
+            let data = errorHandle.readDataToEndOfFile()
+            errorData.withLock { $0 = data }
+        }
         let out = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         reading.wait()
         guard process.terminationStatus == 0 else {
-            let message = String(decoding: errorData.data, as: UTF8.self).split(separator: "\n").first.map(String.init)
+            let message = String(decoding: errorData.value, as: UTF8.self).split(separator: "\n").first.map(String.init)
             throw SlurmError.failed(command: name, message: message ?? "exit status \(process.terminationStatus)")
         }
         return String(decoding: out, as: UTF8.self)
@@ -94,8 +97,6 @@ public struct SlurmCluster: Sendable {
             return SlurmTask(id: fields[0], state: state)
         }
     }
-
-    private final class ErrorData: @unchecked Sendable { var data = Data() }
 }
 
 /// One task of a job array as Slurm reports it (`1234_5`, `RUNNING`).

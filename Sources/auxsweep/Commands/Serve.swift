@@ -53,20 +53,11 @@ struct Serve: ParsableCommand {
 /// threw, described, or nil.
 private func runBlocking(_ body: @escaping @Sendable () async throws -> Void) -> String? {
     let done = DispatchSemaphore(value: 0)
-    let outcome = ServeOutcome()
+    let outcome = Locked<String?>(nil)
     Task {
-        do { try await body() } catch { outcome.set("\(error)") }
+        do { try await body() } catch { outcome.withLock { $0 = "\(error)" } }
         done.signal()
     }
     done.wait()
-    return outcome.get()
-}
-
-/// The serving task's error, handed to the waiting main thread.
-private final class ServeOutcome: @unchecked Sendable {
-    private let lock = NSLock()
-    private var message: String?
-
-    func set(_ value: String) { lock.withLock { message = value } }
-    func get() -> String? { lock.withLock { message } }
+    return outcome.value
 }

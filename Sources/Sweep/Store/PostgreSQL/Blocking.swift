@@ -10,14 +10,17 @@ import Foundation
 /// work waiting for a pool thread would then never start.
 enum Blocking {
     static func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-        let outcome = Outcome<T>()
+        let outcome = Locked<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task(executorPreference: executor) {
-            do { outcome.set(.success(try await body())) } catch { outcome.set(.failure(error)) }
+            let result: Result<T, any Error>
+            do { result = .success(try await body()) } catch { result = .failure(error) }
+            outcome.withLock { $0 = result }
             done.signal()
         }
         done.wait()
-        return try outcome.get()
+        guard let result = outcome.value else { preconditionFailure("Blocking.run: the task did not finish") }
+        return try result.get()
     }
 
     /// The executor of every task that store code starts (also the client's long-running one).
@@ -30,19 +33,6 @@ enum Blocking {
         func enqueue(_ job: consuming ExecutorJob) {
             let job = UnownedJob(job)
             queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
-        }
-    }
-
-    /// The result handed from the task to the waiting thread.
-    private final class Outcome<T: Sendable>: @unchecked Sendable {
-        private let lock = NSLock()
-        private var result: Result<T, any Error>?
-
-        func set(_ value: Result<T, any Error>) { lock.withLock { result = value } }
-
-        func get() throws -> T {
-            guard let result = lock.withLock({ result }) else { preconditionFailure("Blocking.run: the task did not finish") }
-            return try result.get()
         }
     }
 }

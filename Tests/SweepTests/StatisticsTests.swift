@@ -1,5 +1,6 @@
 import Foundation
-import Sweep
+import NN
+@testable import Sweep
 import TestSupport
 import Testing
 
@@ -14,10 +15,12 @@ struct StatisticsTests {
             let a: [Double], b: [Double], n: Int, mean: Double, ci95: [Double]
             let p_t: Double, p_permutation: Double
         }
+        struct SignFlipInteger: Decodable { let d: [Double]; let n: Int; let p_permutation: Double }
         let t_quantile_975: [Quantile]
         let t_cdf: [CDF]
         let means: [Mean]
         let paired: [Paired]
+        let sign_flip_integer: [SignFlipInteger]
     }
 
     static let fixture = TestSupport.Fixture.json(Fixture.self, "stats.json", target: "SweepTests")
@@ -57,6 +60,32 @@ struct StatisticsTests {
             #expect(Self.close(d.pT, p.p_t, 1e-6), "n \(p.n): p \(d.pT ?? -1) vs \(p.p_t)")
             #expect(Self.close(d.pPermutation, p.p_permutation, 1e-9), "n \(p.n)")
         }
+    }
+
+    @Test("exact sign-flip p-values up to 40 pairs: integer differences against the exact distribution")
+    func signFlipBeyondEnumeration() {
+        for c in Self.fixture.sign_flip_integer {
+            #expect(c.d.count == c.n)
+            #expect(Self.close(SeedStatistics.signFlipP(c.d), c.p_permutation, 1e-12), "n \(c.n)")
+        }
+        #expect(SeedStatistics.signFlipP([Double](repeating: 0.01, count: SeedStatistics.signFlipMaxPairs + 1)) == nil)
+        #expect(SeedStatistics.signFlipP([]) == nil)
+    }
+
+    /// Meet in the middle against every pattern summed in turn, on integer differences (exact sums,
+    /// so ties are ties in any order): odd and even n, zeros, all equal, a zero sum.
+    @Test("the meet-in-the-middle sign-flip count matches the naive enumeration")
+    func signFlipAgainstEnumeration() {
+        var generator = SeededGenerator(seed: 14)
+        var cases: [[Double]] = [[3], [0], [0, 0, 0], [2, -2], [1, 1, 1, 1, 1, 1, 1], [5, -3, -2, 0, 4, -4]]
+        for n in 1...16 {
+            cases.append((0..<n).map { _ in Double(Int(generator.next() % 9) - 3) })
+        }
+        for d in cases {
+            #expect(SeedStatistics.signFlipP(d) == SeedStatistics.signFlipPByEnumeration(d), "\(d)")
+        }
+        #expect(SeedStatistics.signFlipP([0, 0, 0]) == 1)
+        #expect(SeedStatistics.signFlipP([1, 1, 1, 1, 1, 1, 1]) == 2.0 / 128)
     }
 
     @Test("P(best) is a reproducible distribution that favours the clearly better weight")

@@ -2,7 +2,8 @@
 """SciPy reference values for auxsweep's statistics (Tests/SweepTests/Fixtures/stats.json).
 
 Student-t quantiles and CDF values, 95 % t intervals of means, paired t-tests and exact sign-flip
-permutation p-values of paired differences, computed independently with scipy.stats; and the power
+permutation p-values of paired differences, computed independently with scipy.stats (past 20 pairs,
+on integer differences, from the exact distribution of the signed sum); and the power
 of two-sided paired t-tests with the seeds they need (Tests/SweepTests/Fixtures/power.json, from
 scipy.stats.nct as statsmodels' TTestPower computes it). Run:
 
@@ -88,6 +89,23 @@ def paired_case(rng, n, effect, noise):
             "ci95": [float(lo), float(hi)], "p_t": float(t.pvalue), "p_permutation": float(perm.pvalue)}
 
 
+def sign_flip_integer_case(rng, n):
+    """Integer differences (exact sums in any order, many ties) and their exact two-sided sign-flip
+    p-value from the distribution of the signed sum, built by convolution: 2^n patterns are too many
+    for SciPy to enumerate at n = 40."""
+    d = [int(v) for v in rng.integers(-6, 12, n)]
+    counts = {0: 1}
+    for v in d:
+        nxt = {}
+        for total, c in counts.items():
+            nxt[total + v] = nxt.get(total + v, 0) + c
+            nxt[total - v] = nxt.get(total - v, 0) + c
+        counts = nxt
+    observed = abs(sum(d))
+    extreme = sum(c for total, c in counts.items() if abs(total) >= observed)
+    return {"d": d, "n": n, "p_permutation": extreme / 2 ** n}
+
+
 def main() -> None:
     rng = np.random.default_rng(20171)
     fixture = {
@@ -105,6 +123,10 @@ def main() -> None:
                                  "ci95": [float(lo), float(hi)]})
     for n, effect, noise in ((3, 0.02, 0.01), (5, 0.01, 0.02), (5, 0.0, 0.01), (8, 0.03, 0.02), (12, 0.005, 0.01)):
         fixture["paired"].append(paired_case(rng, n, effect, noise))
+    # Past the 12 pairs the first enumerator stopped at: SciPy still enumerates all 2^n patterns exactly.
+    for n, effect, noise in ((15, 0.004, 0.01), (18, 0.012, 0.01), (20, 0.006, 0.02)):
+        fixture["paired"].append(paired_case(rng, n, effect, noise))
+    fixture["sign_flip_integer"] = [sign_flip_integer_case(rng, n) for n in (25, 33, 40)]
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:
         json.dump(fixture, f, indent=1, sort_keys=True)

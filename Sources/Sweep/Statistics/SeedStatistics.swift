@@ -54,7 +54,7 @@ public enum SeedStatistics {
         public let ci95: (low: Double, high: Double)?
         /// Two-sided paired t-test (nil for fewer than two pairs or identical differences).
         public let pT: Double?
-        /// Two-sided exact sign-flip permutation p-value (nil for more than 12 pairs or none).
+        /// Two-sided exact sign-flip permutation p-value (nil for none or more than `signFlipMaxPairs`).
         public let pPermutation: Double?
     }
 
@@ -73,18 +73,82 @@ public enum SeedStatistics {
         return Paired(n: d.count, mean: s.mean, std: s.std, ci95: s.ci95, pT: pT, pPermutation: signFlipP(d))
     }
 
-    /// Exact two-sided sign-flip permutation p-value of the mean of `d` (all 2^n sign patterns).
+    /// The most pairs `signFlipP` enumerates: 2^40 sign patterns, as two halves of 2^20 sums each.
+    public static let signFlipMaxPairs = 40
+
+    /// Exact two-sided sign-flip permutation p-value of the mean of `d`: the share of all 2^n sign
+    /// patterns whose sum is at least as far from zero as the observed one (nil for no pairs or more
+    /// than `signFlipMaxPairs`).
+    ///
+    /// Meet in the middle: each half's 2^(n/2) signed sums, sorted, then the pairs of a left and a right
+    /// sum beyond the observed one counted with two pointers: O(2^(n/2)) rather than O(n 2^n).
     public static func signFlipP(_ d: [Double]) -> Double? {
-        guard !d.isEmpty, d.count <= 12 else { return nil }
-        let observed = abs(d.reduce(0, +))
+        guard !d.isEmpty, d.count <= signFlipMaxPairs else { return nil }
+        let threshold = signFlipThreshold(d)
+        guard threshold > 0 else { return 1 }
+        let left = sortedSignedSums(d[..<(d.count / 2)])    // [2^(n/2)], ascending
+        let right = sortedSignedSums(d[(d.count / 2)...])   // [2^(n - n/2)], ascending
+        // Pairs with left + right >= threshold: as the left sum grows, the first right sum that reaches
+        // the threshold moves down.
+        var upper = 0
+        var j = right.count
+        for l in left {
+            while j > 0 && l + right[j - 1] >= threshold { j -= 1 }
+            upper += right.count - j
+        }
+        // Pairs with left + right <= -threshold: as the left sum grows, fewer right sums stay below.
+        var lower = 0
+        var k = right.count
+        for l in left {
+            while k > 0 && l + right[k - 1] > -threshold { k -= 1 }
+            lower += k
+        }
+        return Double(upper + lower) / Double(left.count * right.count)
+    }
+
+    /// The naive `signFlipP`: every sign pattern summed in turn (the test oracle; n <= 20).
+    static func signFlipPByEnumeration(_ d: [Double]) -> Double? {
+        guard !d.isEmpty else { return nil }
+        precondition(d.count <= 20, "signFlipPByEnumeration enumerates 2^n patterns; n = \(d.count) is too many")
+        let threshold = signFlipThreshold(d)
         var extreme = 0
         let patterns = 1 << d.count
         for mask in 0..<patterns {
             var sum = 0.0
             for (i, v) in d.enumerated() { sum += mask & (1 << i) != 0 ? -v : v }
-            if abs(sum) >= observed - 1e-12 * max(1, observed) { extreme += 1 }
+            if abs(sum) >= threshold { extreme += 1 }
         }
         return Double(extreme) / Double(patterns)
+    }
+
+    /// How far from zero a pattern's sum must be to count as extreme: the observed |sum|, less a
+    /// relative 1e-12 so that a pattern tying it is not lost to rounding (0 or less: every pattern counts).
+    private static func signFlipThreshold(_ d: [Double]) -> Double {
+        let observed = abs(d.reduce(0, +))
+        return observed - 1e-12 * max(1, observed)
+    }
+
+    /// All 2^n sums of +-v over `values`, ascending: each value splits the sorted list into the list
+    /// minus |v| and the list plus |v|, which merge in one pass.
+    private static func sortedSignedSums(_ values: ArraySlice<Double>) -> [Double] {
+        var sums = [0.0]
+        for v in values {
+            let step = abs(v)
+            var merged = [Double]()
+            merged.reserveCapacity(sums.count * 2)
+            var i = 0, j = 0
+            while i < sums.count || j < sums.count {
+                if j == sums.count || (i < sums.count && sums[i] - step <= sums[j] + step) {
+                    merged.append(sums[i] - step)
+                    i += 1
+                } else {
+                    merged.append(sums[j] + step)
+                    j += 1
+                }
+            }
+            sums = merged
+        }
+        return sums
     }
 
     /// For each weight, the share of bootstrap resamples of the seeds in which it has the highest

@@ -9,7 +9,7 @@ struct Report: ParsableCommand {
         discussion: """
             Per aux weight, over seeds: n, mean and std of mIoU, its 95% Student-t interval, pixel \
             accuracy, the paired difference to w = 0 over the same seeds with its 95% interval, a paired \
-            t-test p-value and an exact sign-flip permutation p-value (up to 12 seeds), and the \
+            t-test p-value and an exact sign-flip permutation p-value (up to 40 seeds), and the \
             probability that the weight is best by bootstrap over seeds (seeded: reproducible); against \
             the best (for the best: against w = 0) the paired gap, its sd and the seeds to decide (paired \
             seeds per weight for 80% power at alpha 0.05). Then the best weight, the weights not \

@@ -155,6 +155,21 @@ struct StoreConformanceTests {
         #expect(try store.steps(job: id).count == 2)
     }
 
+    /// A crashed process's job under the pid this process has now (a restarted container's pid 1):
+    /// its heartbeat decides, not the pid that looks alive.
+    @Test("a job left by an earlier process with this process's pid is claimed again once its heartbeat is stale",
+          arguments: StoreBackend.allCases)
+    func ownPidStale(_ backend: StoreBackend) throws {
+        let store = try backend.makeStore()
+        let text = "name: one\naux_weights: [0.5]\nseeds: 1\n"
+        try store.register(try SpecParser.parse(text, file: "one.yaml"), text: text)
+        let crashed = try #require(try store.claim(sweep: "one", worker: JobWorker(name: "crashed", grace: 0.5)))
+        #expect(crashed.host == JobWorker.thisMachine && crashed.pid == Int64(getpid()))
+        Thread.sleep(forTimeInterval: 1.5)
+        let again = try #require(try store.claim(sweep: "one", worker: JobWorker(name: "restarted", grace: 60)))
+        #expect(again.id == crashed.id && again.attempt == 2 && again.worker == "restarted")
+    }
+
     @Test("a job whose claimer beats within its grace is never taken, whatever grace the other worker has",
           arguments: StoreBackend.allCases)
     func liveJobKept(_ backend: StoreBackend) throws {

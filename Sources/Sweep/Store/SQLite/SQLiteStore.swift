@@ -172,9 +172,11 @@ public final class SQLiteStore: ResultsStore {
 
     /// A running job whose process no longer runs (on this machine: same host name and boot) or
     /// whose heartbeat is older than the grace its claimer promised.
+    ///
+    /// A job under this process's own pid is judged by its heartbeat alone: it may be this process's,
+    /// or an earlier process's that had the same pid (a restarted container's pid 1).
     static func isStale(_ job: JobRecord, now: Date = Date()) -> Bool {
-        if job.host == JobWorker.thisMachine, let pid = job.pid {
-            if pid == Int64(getpid()) { return false }
+        if job.host == JobWorker.thisMachine, let pid = job.pid, pid != Int64(getpid()) {
             if kill(pid_t(pid), 0) != 0 && errno == ESRCH { return true }
         }
         guard let beat = job.heartbeat else { return true }

@@ -122,6 +122,27 @@ struct DataCommandTests {
         #expect(result.stdout.contains("split train: 5 pairs, 2 usable"))
     }
 
+    @Test("a folder both splits share is missing: data check says so once; flags for --root only are refused with a sweep file")
+    func sharedFolderMissing() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let voc = dir.appendingPathComponent("voc")
+        try TestFolders.voc(at: voc, train: 2, val: 1)
+        try FileManager.default.removeItem(at: voc.appendingPathComponent("SegmentationClass"))
+        let result = try CLIRunner.run(["data", "check", "--root", "voc", "--layout", "voc", "--classes", "6"], in: dir)
+        #expect(result.status == 2)
+        let lines = result.stderr.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("decoded") }
+        let missing = lines.filter { $0.hasSuffix("SegmentationClass: folder is missing") }
+        let n = lines.count - 1
+        #expect(missing.count == 1 && lines.last == "auxsweep: data check: \(n) problem\(n == 1 ? "" : "s") in \(voc.standardizedFileURL.path)", "\(lines)")
+
+        try Self.write("name: s\ndata: {kind: folder, root: voc, layout: voc, classes: 6, size: 32}\n", to: dir.appendingPathComponent("s.yaml"))
+        let flagged = try CLIRunner.run(["data", "check", "s.yaml", "--ignore-index", "200"], in: dir)
+        #expect(flagged.status == 64 && flagged.stderr.contains("--ignore-index"), "\(flagged.stderr)")
+        let neither = try CLIRunner.run(["data", "check"], in: dir)
+        #expect(neither.status == 64 && neither.stderr.contains("give a sweep file or --root (with --layout and --classes)\n"), "\(neither.stderr)")
+    }
+
     @Test("a broken image: run exits 2 with one line naming it, and nothing is written; export writes no folder twice")
     func brokenImageRefused() throws {
         let dir = try CLIRunner.temporaryDirectory()

@@ -192,6 +192,7 @@ struct SweepCommandTests {
         ("name: x\ntrain: {batchsize: 4}\n", "train.batchsize (line 2): unknown key (expected one of: iterations, batch, base_lr, momentum, weight_decay, poly_power, eval_every, checkpoint_every)"),
         ("name: x\naux_weights: [0.5, 1.5]\n", "aux_weights (line 2): weight 1.5 is outside [0, 1]"),
         ("name: x\naux_weights: [0.5, 0.50]\n", "aux_weights (line 2): weight 0.5 appears twice"),
+        ("name: x\naux_weights: [0.12341, 0.12344]\n", "aux_weights (line 2): weight 0.12341 has more than 4 decimals (reports name weights to 4 decimals)"),
         ("name: x\naux_weights: {from: 0, to: 1, step: 0.3}\n", "aux_weights.step (line 2): 0.3 does not divide 1.0 - 0.0 exactly"),
         ("name: x\nseeds: 0\n", "seeds (line 2): must be in 1...1000, got 0"),
         ("name: x\nseeds: [1, 1]\n", "seeds (line 2): seed 1 appears twice"),
@@ -218,6 +219,17 @@ struct SweepCommandTests {
         #expect(result.stderr == "auxsweep: \(file): \(message)\n")
         #expect(result.stdout.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("db").path))
+    }
+
+    @Test("report on a database without sweeps: one line naming it, exit 2")
+    func reportWithoutSweeps() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("empty.sqlite").path
+        _ = try SQLiteStore(path: db)
+        let result = try CLIRunner.run(["report", "--db", db])
+        #expect(result.status == 2 && result.stdout.isEmpty)
+        #expect(result.stderr == "auxsweep: \(db): database: holds no sweeps yet (run 'auxsweep run FILE' first)\n")
     }
 
     @Test("a changed file under the same name is refused with a suggestion; the database is unchanged")

@@ -88,6 +88,8 @@ struct FolderSpecTests {
         #expect(problem("{kind: shapes, layout: voc}") == "DIR/sweep.yaml: data.layout (line 2): needs 'kind: folder'")
         #expect(problem("{kind: folder, root: voc, layout: voc, classes: 6, ignore_index: 3}")
                 == "DIR/sweep.yaml: data.ignore_index (line 2): must be in 6...255, got 3")
+        #expect(problem("{kind: folder, root: voc, layout: voc, classes: 255}")
+                == "DIR/sweep.yaml: data.classes (line 2): must be in 2...254, got 255")
         #expect(problem("{kind: folder, root: voc, layout: voc, classes: 6, train_split: val}")
                 == "DIR/sweep.yaml: data.val_split (line 2): must differ from train_split ('val')")
         #expect(problem("{kind: folder, root: voc, layout: ade20k, classes: 6}")

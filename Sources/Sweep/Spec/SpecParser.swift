@@ -248,6 +248,10 @@ struct Reader {
         if let bad = weights.first(where: { $0 < zero || one < $0 }) {
             throw fail(field, node, "weight \(bad.text) is outside [0, 1]")
         }
+        // Every output names a weight with at most 4 decimals: two finer weights would share a name.
+        if let fine = weights.first(where: { ($0.text.split(separator: ".").last?.count ?? 0) > 4 }) {
+            throw fail(field, node, "weight \(fine.text) has more than 4 decimals (reports name weights to 4 decimals)")
+        }
         let values = weights.map(\.double)
         if let duplicate = values.enumerated().first(where: { values[..<$0.offset].contains($0.element) }) {
             throw fail(field, node, "weight \(weights[duplicate.offset].text) appears twice")
@@ -348,7 +352,7 @@ struct Reader {
             throw fail("data.layout", layoutNode, "must be voc, ade20k or pairs, got \(describe(layoutNode))")
         }
         var source = FolderSource(root: root.standardizedFileURL.path, layout: layout,
-                                  classes: try integer(try required("classes"), "data.classes", in: 2...255))
+                                  classes: try integer(try required("classes"), "data.classes", in: 2...254))
         if let n = f["ignore_index"] { source.ignoreIndex = UInt8(try integer(n, "data.ignore_index", in: source.classes...255)) }
         if let n = f["reduce_zero_label"] { source.reduceZeroLabel = try boolean(n, "data.reduce_zero_label") }
         for (key, keyPath) in [("train_split", \FolderSource.trainSplit), ("val_split", \FolderSource.validationSplit)] {

@@ -181,6 +181,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case specChanged(String)
     case missingDatabase(String)
     case unknownSweep(String)
+    /// A command that defaults to the newest sweep found none (at the location given).
+    case noSweeps(String)
     case missingStoreID(String)
     /// The job was claimed again by another worker (its heartbeat went stale) or has ended: the
     /// worker holding `claim` must stop it without writing.
@@ -202,6 +204,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
                 + "give the changed file a new name (e.g. '\(name)-v2') so its results are not mixed with the old ones"
         case .missingDatabase(let path): "\(path): database: does not exist (run 'auxsweep run' first)"
         case .unknownSweep(let name): "no sweep named '\(name)' in the database"
+        case .noSweeps(let location): "\(location): database: holds no sweeps yet (run 'auxsweep run FILE' first)"
         case .missingStoreID(let path): "\(path): store: the table of the database's id is empty (edited by hand?)"
         case .sweepExists(let name, let location):
             "\(location): sweep '\(name)' is already there; nothing was copied (copy it to another store, or rename it)"

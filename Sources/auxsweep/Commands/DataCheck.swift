@@ -32,8 +32,8 @@ extension DataCommand {
         @Option(help: "With --root: the number of classes.")
         var classes: Int?
 
-        @Option(help: "With --root: the label that is ignored.")
-        var ignoreIndex = 255
+        @Option(help: "With --root: the label that is ignored (default 255).")
+        var ignoreIndex: Int?
 
         @Flag(help: "With --root: ADE20K's convention, 0 is void and k becomes k - 1.")
         var reduceZeroLabel = false
@@ -47,14 +47,15 @@ extension DataCommand {
         static let shownProblems = 20
 
         func validate() throws {
-            if (sweepFile == nil) == (root == nil) { throw ValidationError("give a sweep file or --root (with --layout and --classes), not both") }
-            if sweepFile != nil && (layout != nil || classes != nil || trainSplit != nil || valSplit != nil || reduceZeroLabel) {
-                throw ValidationError("--layout, --classes, --train-split, --val-split and --reduce-zero-label go with --root")
+            if sweepFile == nil && root == nil { throw ValidationError("give a sweep file or --root (with --layout and --classes)") }
+            if sweepFile != nil && root != nil { throw ValidationError("give a sweep file or --root, not both") }
+            if sweepFile != nil && (layout != nil || classes != nil || ignoreIndex != nil || trainSplit != nil || valSplit != nil || reduceZeroLabel) {
+                throw ValidationError("--layout, --classes, --ignore-index, --train-split, --val-split and --reduce-zero-label go with --root")
             }
             if root != nil {
                 guard let layout, FolderSource.Layout(rawValue: layout) != nil else { throw ValidationError("--layout must be voc, ade20k or pairs") }
-                guard let classes, (2...255).contains(classes) else { throw ValidationError("--classes must be in 2...255") }
-                guard (classes...255).contains(ignoreIndex) else { throw ValidationError("--ignore-index must be in \(classes)...255") }
+                guard let classes, (2...254).contains(classes) else { throw ValidationError("--classes must be in 2...254 (PSPNet-mini's limit)") }
+                guard (classes...255).contains(ignoreIndex ?? 255) else { throw ValidationError("--ignore-index must be in \(classes)...255") }
             }
         }
 
@@ -92,7 +93,7 @@ extension DataCommand {
                 throw InputError(file: root, field: "--root", problem: "is not a folder")
             }
             var source = FolderSource(root: url.path, layout: kind, classes: classes)
-            source.ignoreIndex = UInt8(ignoreIndex)
+            source.ignoreIndex = UInt8(ignoreIndex ?? 255)
             source.reduceZeroLabel = reduceZeroLabel
             if let trainSplit { source.trainSplit = trainSplit }
             if let valSplit { source.validationSplit = valSplit }

@@ -42,8 +42,9 @@ struct Report: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try database.address().open(create: false)
-            guard let name = try sweep ?? store.sweeps().last?.name else { throw StoreError.unknownSweep(sweep ?? "(none)") }
+            let address = try database.address()
+            let store = try address.open(create: false)
+            guard let name = try sweep ?? store.sweeps().last?.name else { throw StoreError.noSweeps(address.description) }
             let report = try store.ablationReport(sweep: name, point: at == .final ? .final : .best)
             printLine(report.rendered(AblationReport.Format(rawValue: format.rawValue) ?? .table))
             if let plot { try write(report.ablationSVG(), to: plot) }

@@ -31,7 +31,8 @@ public struct FolderCheck: Sendable {
         let total = listings.map(\.samples.count).reduce(0, +)
         var done = 0
         for listing in listings {
-            problems += listing.problems
+            // Both splits look at the shared image and mask folders: a problem there is listed once.
+            problems += listing.problems.filter { !problems.contains($0) }
             var pixels = [Int](repeating: 0, count: source.classes), ignored = 0, usable = 0
             var widths: [Int] = [], heights: [Int] = []
             for sample in listing.samples {

@@ -46,4 +46,30 @@ struct BenchCommandTests {
         #expect(lines.last?.hasPrefix("total ") == true)
         #expect(lines.last?.contains("100.0") == true)
     }
+
+    @Test("a batch of one is refused: the pyramid's 1x1 bin leaves batch norm one value a channel")
+    func batchOfOne() throws {
+        let result = try CLIRunner.run(["bench", "--batch", "1"])
+        #expect(result.status == 64)
+        #expect(result.stderr.hasPrefix("Error: --batch must be in 2...1024, got 1\n"), "\(result.stderr)")
+    }
+
+    @Test("bench-kernels --format json: every shape with its three rates, and the weighted rates within theirs")
+    func kernelsJSON() throws {
+        let result = try CLIRunner.run(["bench-kernels", "--batch", "2", "--seconds", "0.01", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let json = try #require(object)
+        #expect(json["backend"] as? String == "primitives" && json["batch"] as? Int == 2 && json["threads"] as? Int == 1)
+        #expect((json["sgemm_gflops"] as? Double ?? 0) > 0)
+        let shapes = try #require(json["shapes"] as? [[String: Any]])
+        let weighted = try #require(json["weighted"] as? [String: Double])
+        #expect(shapes.count == 15 && shapes.allSatisfy { ($0["shape"] as? String)?.isEmpty == false && ($0["count"] as? Int ?? 0) > 0 })
+        for pass in ["forward", "backward_data", "backward_weights"] {
+            let rates = shapes.compactMap { $0[pass] as? Double }
+            let total = try #require(weighted[pass])
+            // A FLOP-weighted harmonic mean: between the slowest and the fastest shape.
+            #expect(rates.count == 15 && total >= (rates.min() ?? 0) * (1 - 1e-9) && total <= (rates.max() ?? 0) * (1 + 1e-9), "\(pass)")
+        }
+    }
 }

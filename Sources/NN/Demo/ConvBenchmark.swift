@@ -46,6 +46,14 @@ public enum ConvBenchmark {
         public let forward, backwardData, backwardWeights: Double
     }
 
+    /// One pass's rate over the whole network: its total convolution FLOPs over its total time, each
+    /// shape counted as often as it runs (GFLOP/s).
+    public static func weighted(_ results: [Result], batch: Int, _ rate: (Result) -> Double) -> Double {
+        let flops = results.reduce(0.0) { $0 + $1.shape.flops(batch: batch) * Double($1.shape.count) }
+        let seconds = results.reduce(0.0) { $0 + $1.shape.flops(batch: batch) * Double($1.shape.count) / (rate($1) * 1e9) }
+        return flops / seconds / 1e9
+    }
+
     /// Times the three passes of one shape; each rate is from the fastest of repeated runs.
     public static func measure(_ shape: Shape, batch: Int, backend: ConvolutionBackend, minSeconds: Double = 0.2) -> Result {
         var generator = SeededGenerator(seed: 1)

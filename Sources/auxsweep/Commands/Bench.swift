@@ -42,7 +42,8 @@ struct Bench: ParsableCommand {
     var data: String?
 
     func validate() throws {
-        guard batch > 0 && batch <= 1024 else { throw ValidationError("--batch must be in 1...1024, got \(batch)") }
+        // Batch norm needs two values a channel: the pyramid's 1x1 bin has one a sample.
+        guard batch >= 2 && batch <= 1024 else { throw ValidationError("--batch must be in 2...1024, got \(batch)") }
         guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive, got \(seconds)") }
     }
@@ -71,7 +72,7 @@ struct Bench: ParsableCommand {
     func runData(_ sweepFile: String) throws {
         try reportingErrors {
             let spec = try SpecParser.load(path: sweepFile).spec
-            printError("timing \(Int(seconds)) s of training on each, in one-second rounds")
+            printError("timing \(max(1, Int(seconds.rounded(.up)))) s of training on each, in one-second rounds")
             let r = try DataThroughput.measure(config: spec.config, seconds: seconds)
             switch format {
             case .table:
@@ -80,9 +81,7 @@ struct Bench: ParsableCommand {
                 printLine(String(format: "synthetic  %8.1f img/s", r.syntheticImagesPerSecond))
                 printLine(String(format: "ratio      %8.3f", r.ratio))
             case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                printLine(String(decoding: try encoder.encode(r), as: UTF8.self))
+                printLine(String(decoding: try JSONOutput.encoder(pretty: false).encode(r), as: UTF8.self))
             }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NN
+import Sweep
 
 /// `auxsweep bench-kernels`: convolution GFLOP/s on the PSPNet-mini shapes.
 struct BenchKernels: ParsableCommand {
@@ -52,13 +53,8 @@ struct BenchKernels: ParsableCommand {
             results.append(r)
             if format == .table { FileHandle.standardError.write(Data("measured \(shape.name)\n".utf8)) }
         }
-        // Weighted over the network: total FLOPs / total time, each shape counted as often as it runs.
-        func weighted(_ rate: (ConvBenchmark.Result) -> Double) -> Double {
-            let flops = results.reduce(0.0) { $0 + $1.shape.flops(batch: batch) * Double($1.shape.count) }
-            let seconds = results.reduce(0.0) { $0 + $1.shape.flops(batch: batch) * Double($1.shape.count) / (rate($1) * 1e9) }
-            return flops / seconds / 1e9
-        }
-        let total = (forward: weighted(\.forward), data: weighted(\.backwardData), weights: weighted(\.backwardWeights))
+        let report = KernelBenchReport(backend: backend.rawValue, batch: batch, threads: threads, sgemm: sgemm, results: results)
+        let total = report.weighted
         switch format {
         case .table:
             print("backend \(backend.rawValue), batch \(batch), threads \(threads); GFLOP/s (fastest of repeated runs)")
@@ -67,16 +63,10 @@ struct BenchKernels: ParsableCommand {
                 print(pad(r.shape.name, 20) + pad("\(r.shape.count)", 4) + pad(fmt(r.forward), 10)
                       + pad(fmt(r.backwardData), 10) + pad(fmt(r.backwardWeights), 12))
             }
-            print(pad("weighted", 24) + pad(fmt(total.forward), 10) + pad(fmt(total.data), 10) + pad(fmt(total.weights), 12))
+            print(pad("weighted", 24) + pad(fmt(total.forward), 10) + pad(fmt(total.backwardData), 10) + pad(fmt(total.backwardWeights), 12))
             print("oneDNN sgemm 128x64x1152: \(fmt(sgemm)) GFLOP/s")
         case .json:
-            let rows = results.map {
-                "{\"shape\":\"\($0.shape.name)\",\"count\":\($0.shape.count),\"forward\":\(fmt($0.forward)),"
-                    + "\"backward_data\":\(fmt($0.backwardData)),\"backward_weights\":\(fmt($0.backwardWeights))}"
-            }
-            print("{\"backend\":\"\(backend.rawValue)\",\"batch\":\(batch),\"threads\":\(threads),\"sgemm_gflops\":\(fmt(sgemm)),"
-                  + "\"weighted\":{\"forward\":\(fmt(total.forward)),\"backward_data\":\(fmt(total.data)),"
-                  + "\"backward_weights\":\(fmt(total.weights))},\"shapes\":[\(rows.joined(separator: ","))]}")
+            print(String(decoding: try JSONOutput.encoder(pretty: false).encode(report), as: UTF8.self))
         }
     }
 

@@ -47,6 +47,12 @@ enum Responses {
 }
 
 extension HTTPField.Name {
-    static let xContentTypeOptions = Self("X-Content-Type-Options")!
-    static let lastEventID = Self("Last-Event-ID")!
+    static let xContentTypeOptions = named("X-Content-Type-Options")
+    static let lastEventID = named("Last-Event-ID")
+
+    /// A field name known to be valid.
+    private static func named(_ text: String) -> Self {
+        guard let name = Self(text) else { preconditionFailure("'\(text)' is not a valid HTTP field name") }
+        return name
+    }
 }

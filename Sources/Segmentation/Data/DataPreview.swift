@@ -42,13 +42,14 @@ public enum DataPreview {
         }
         let s = dataset.size
         return render(images: Tensor(shape: [rows * (crops + 1), 3, s, s], data: images), labels: labels,
-                      mean: dataset.source.mean, std: dataset.source.std, columns: crops + 1, rows: rows)
+                      mean: dataset.source.mean, std: dataset.source.std, columns: crops + 1, rows: rows,
+                      ignoreIndex: dataset.ignoreIndex)
     }
 
     /// RGB bytes and size of a grid of a batch's images ([n, 3, s, s], normalised with `mean` and
-    /// `std`) beside their labels, `columns` pairs a row, 2-pixel gaps.
-    public static func render(images: Tensor, labels: [UInt8], mean: [Float], std: [Float], columns: Int, rows: Int)
-        -> (width: Int, height: Int, rgb: [UInt8]) {
+    /// `std`) beside their labels, `columns` pairs a row, 2-pixel gaps; pixels labelled `ignoreIndex` white.
+    public static func render(images: Tensor, labels: [UInt8], mean: [Float], std: [Float], columns: Int, rows: Int,
+                              ignoreIndex: UInt8 = 255) -> (width: Int, height: Int, rgb: [UInt8]) {
         let (n, _, s, _) = images.nchw
         let gap = 2
         let width = columns * (2 * s + 3 * gap), height = rows * (s + gap) + gap
@@ -65,7 +66,7 @@ public enum DataPreview {
                         let v = image[ch * s * s + p] * std[ch] + mean[ch]
                         rgb[left + ch] = UInt8(max(0, min(255, (v * 255).rounded())))
                     }
-                    let c = labels[p] == 255 ? (255, 255, 255) : palette[Int(labels[p]) % palette.count]
+                    let c = labels[p] == ignoreIndex ? (255, 255, 255) : palette[Int(labels[p]) % palette.count]
                     (rgb[right], rgb[right + 1], rgb[right + 2]) = c
                 }
             }

@@ -36,7 +36,8 @@ struct DatabaseCommand: ParsableCommand {
             try reportingErrors {
                 let (source, target) = (try StoreAddress(from), try StoreAddress(to))
                 let origin = try source.open(create: false)
-                let names = sweeps.isEmpty ? try origin.sweeps().map(\.name) : sweeps
+                // A sweep named twice is copied once (a second copy would be refused after the first landed).
+                let names = sweeps.isEmpty ? try origin.sweeps().map(\.name) : sweeps.enumerated().filter { !sweeps[..<$0.offset].contains($0.element) }.map(\.element)
                 let archives = try names.map { try origin.archive(sweep: $0) }
                 let destination = try target.open(create: true)
                 // Every sweep is checked before any is written.

@@ -82,7 +82,7 @@ struct Submit: ParsableCommand {
             let folder = URL(fileURLWithPath: "results/slurm").appendingPathComponent(spec.name).standardizedFileURL
             // An #SBATCH line ends at whitespace: the tasks' log folder cannot hold any.
             guard !folder.path.contains(where: \.isWhitespace) else {
-                throw InputError(file: folder.path, field: "--output", problem: "the tasks' log folder has whitespace in its path, "
+                throw InputError(file: folder.path, field: "the tasks' log folder", problem: "has whitespace in its path, "
                                  + "which an #SBATCH line cannot hold; submit from a folder without")
             }
             let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))

@@ -51,7 +51,8 @@ struct Work: ParsableCommand {
             _ = try TrainingData.load(spec.config.data)
             let summaries = try store.jobSummaries(JobFilter(sweep: sweep))
             let open = summaries.filter { !$0.job.status.hasEnded }
-            let display = ProgressDisplay(total: summaries.count, alreadyDone: summaries.count - open.count, workers: 1,
+            let display = ProgressDisplay(total: summaries.count, done: summaries.filter { $0.job.status == .done }.count,
+                                          failed: summaries.filter { $0.job.status == .failed }.count, workers: 1,
                                           stepsLeft: open.count * spec.config.train.iterations,
                                           iterationsPerJob: spec.config.train.iterations)
             let runner = SweepRunner(spec: spec, store: store, checkpointDirectory: checkpoints, workers: 1,

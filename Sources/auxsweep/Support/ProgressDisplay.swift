@@ -20,10 +20,12 @@ final class ProgressDisplay: @unchecked Sendable {
     private var stepsDone = 0
     private var stepsLeft: Int
 
-    init(total: Int, alreadyDone: Int, workers: Int, stepsLeft: Int, iterationsPerJob: Int) {
+    /// A display of `total` jobs, of which `done` and `failed` ended before this process started.
+    init(total: Int, done: Int, failed: Int, workers: Int, stepsLeft: Int, iterationsPerJob: Int) {
         self.total = total
         self.iterationsPerJob = iterationsPerJob
-        done = alreadyDone
+        self.done = done
+        self.failed = failed
         workerCount = workers
         self.stepsLeft = stepsLeft
     }

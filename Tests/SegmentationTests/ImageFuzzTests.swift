@@ -8,7 +8,8 @@ import Testing
 /// or is refused with a `DatasetError`, never a crash or an allocation beyond the area cap. A few
 /// thousand inputs run here (seeded, the same every time); `AUXSWEEP_FUZZ_SECONDS=N` runs N seconds
 /// with a clock seed, writing each input to `AUXSWEEP_FUZZ_INPUT` (if set) before decoding it, so the
-/// one that crashed can be kept in `Fixtures/fuzz/`, which every run decodes first.
+/// one that crashed can be kept in `Fixtures/fuzz/` (named `decodes-*` or `refused-*` for what must
+/// happen to it, beside the boundary files `tools/reference/make_decoder_corpus.py` writes there).
 @Suite("Image decoder fuzzing")
 struct ImageFuzzTests {
     /// Valid files of every kind the decoders take: the mutations start from these.
@@ -73,11 +74,23 @@ struct ImageFuzzTests {
         }
     }
 
-    @Test("kept inputs that once found a problem decode or are refused")
+    @Test("kept inputs: each decodes within the limits or is refused by both decoders, as its name says")
     func corpus() throws {
         let folder = Fixture.fuzzDirectory
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        for name in names.sorted() { Self.check(try Data(contentsOf: folder.appendingPathComponent(name))) }
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(names.contains { $0.hasPrefix("decodes-") } && names.contains { $0.hasPrefix("refused-") }, "\(names)")
+        for name in names {
+            let data = try Data(contentsOf: folder.appendingPathComponent(name))
+            Self.check(data)
+            if name.hasPrefix("refused-") {
+                #expect(throws: DatasetError.self, "\(name)") { try ImageCodec.decodeImage(data, file: name) }
+                #expect(throws: DatasetError.self, "\(name)") { try ImageCodec.decodeMask(data, file: name) }
+            } else {
+                #expect(name.hasPrefix("decodes-"), "\(name): name it decodes-* or refused-*")
+                let image = try ImageCodec.decodeImage(data, file: name)
+                #expect(image.width >= ImageCodec.minSide && image.height >= ImageCodec.minSide, "\(name)")
+            }
+        }
     }
 
     @Test("random and mutated PNG and JPEG files decode within the limits or are refused")

@@ -9,7 +9,8 @@ import Testing
 /// The report of a small fixed database, exactly, and its plots.
 @Suite("Ablation report")
 struct ReportTests {
-    /// Three weights x three seeds with made-up final mIoUs; one job failed, one unfinished.
+    /// Three weights x three seeds with made-up final mIoUs; one job failed, one unfinished; one job
+    /// (w = 0.4, seed 1) peaked at its first evaluation.
     static func database() throws -> SQLiteStore {
         let store = try SQLiteStore(path: try SweepRunnerTests.temporaryDatabase().path)
         let spec = try SpecParser.parse("name: fixed\naux_weights: [0.0, 0.4, 1.0]\nseeds: 3\n", file: "fixed.yaml")
@@ -21,7 +22,8 @@ struct ReportTests {
                 continue
             }
             let steps = (0..<4).map { StepRecord(iteration: $0, lr: 0.01, mainLoss: 1 - 0.1 * Float($0), auxLoss: 1.2 - 0.1 * Float($0), totalLoss: 1) }
-            let evals = [EvaluationRecord(iteration: 2, miou: value - 0.1, pixelAccuracy: 0.8, classIoU: [0.9, nil]),
+            let peaked = job.auxWeight == 0.4 && job.seed == 1
+            let evals = [EvaluationRecord(iteration: 2, miou: peaked ? value + 0.03 : value - 0.1, pixelAccuracy: 0.8, classIoU: [0.9, nil]),
                          EvaluationRecord(iteration: 4, miou: value, pixelAccuracy: 0.9, classIoU: [0.95, 0.2])]
             // Seed 2 of w = 1.0 is left running with its first evaluation only: unfinished.
             let unfinished = job.auxWeight == 1.0 && job.seed == 2
@@ -80,8 +82,13 @@ struct ReportTests {
         #expect(best["aux_weight"] as? Double == 0.4 && (best["tied"] as? [Double]) == [1.0])
         #expect(report.rendered(.csv).split(separator: "\n").count == 4)
         #expect(report.rendered(.markdown).contains("| 0.4 * | 3 | 0.5367 |"))
-        // --at best takes each job's highest evaluation; here the last is the highest, so the same means.
-        #expect(try store.ablationReport(sweep: "fixed", point: .best).rows.map(\.summary?.mean) == report.rows.map(\.summary?.mean))
+        // --at best takes each job's highest evaluation: w = 0.4's seed 1 peaked at 0.59 before ending at 0.56.
+        let atFinal = report.rows.map { $0.summary?.mean }
+        let atBest = try store.ablationReport(sweep: "fixed", point: .best).rows.map { $0.summary?.mean }
+        #expect(atBest[0] == atFinal[0] && atBest[2] == atFinal[2])
+        let peakedMean: Double = (0.55 + 0.59 + 0.50) / 3, finalMean: Double = (0.55 + 0.56 + 0.50) / 3
+        let best1 = try #require(atBest[1]), final1 = try #require(atFinal[1])
+        #expect(abs(best1 - peakedMean) < 1e-12 && abs(final1 - finalMean) < 1e-12)
     }
 
     @Test("the SVGs parse as XML; the ablation plot has one point per weight and one dot per done job")

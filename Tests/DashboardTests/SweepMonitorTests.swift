@@ -129,5 +129,8 @@ struct SweepMonitorTests {
         #expect(window.rate == nil, "a job set back to a checkpoint starts the measurement again")
         #expect(ProgressEstimate(jobs: [summary(.pending, steps: 0)], iterations: 100, window: StepRateWindow()).text
             == "100 iterations left; ETA once steps are measured")
+        let unread = ProgressEstimate(jobs: jobs, iterations: nil, window: window)
+        #expect(unread.remainingIterations == nil && unread.etaSeconds == nil)
+        #expect(unread.text == "ETA unknown: the sweep's file does not read here (its data folder elsewhere?)")
     }
 }

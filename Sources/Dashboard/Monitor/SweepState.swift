@@ -48,7 +48,9 @@ public struct SweepChanges: Codable, Sendable {
 /// How far a sweep is from its end: the iterations its unfinished jobs still need, the step rate
 /// over all its workers and the time left at that rate.
 public struct ProgressEstimate: Codable, Sendable, Equatable {
-    public var remainingIterations: Int
+    /// nil when the sweep's stored file does not read on the serving machine (a folder sweep whose
+    /// data is elsewhere): its schedule, so what is left, is unknown.
+    public var remainingIterations: Int?
     public var stepsPerSecond: Double?
     public var etaSeconds: Double?
     /// Where the rate comes from: "measured over the last 42 s", "finished jobs' durations", or nil.
@@ -56,6 +58,7 @@ public struct ProgressEstimate: Codable, Sendable, Equatable {
 
     /// "ETA 12 min (34.5 steps/s, measured over the last 60 s)", or why there is none.
     var text: String {
+        guard let remainingIterations else { return "ETA unknown: the sweep's file does not read here (its data folder elsewhere?)" }
         if remainingIterations == 0 { return "no iterations left" }
         guard let eta = etaSeconds, let rate = stepsPerSecond, let basis else {
             return "\(remainingIterations) iterations left; ETA once steps are measured"
@@ -103,7 +106,7 @@ extension ProgressEstimate {
     /// from the finished jobs' durations (their median step rate, times the jobs running now).
     init(jobs: [JobSummary], iterations: Int?, window: StepRateWindow) {
         let open = jobs.filter { !$0.job.status.hasEnded }
-        remainingIterations = iterations.map { total in open.reduce(0) { $0 + max(total - $1.steps, 0) } } ?? 0
+        remainingIterations = iterations.map { total in open.reduce(0) { $0 + max(total - $1.steps, 0) } }
         if let measured = window.rate {
             stepsPerSecond = measured.stepsPerSecond
             basis = "measured over the last \(Int(measured.seconds)) s"
@@ -121,6 +124,8 @@ extension ProgressEstimate {
                 basis = nil
             }
         }
-        etaSeconds = stepsPerSecond.flatMap { rate in rate > 0 && remainingIterations > 0 ? Double(remainingIterations) / rate : nil }
+        etaSeconds = stepsPerSecond.flatMap { rate in
+            remainingIterations.flatMap { left in rate > 0 && left > 0 ? Double(left) / rate : nil }
+        }
     }
 }

@@ -35,7 +35,7 @@ enum HTML {
     }
 
     /// A whole page: `title` (escaped here), the stylesheet and script from the bundled assets, and
-    /// `body` (already HTML) in a body carrying `attributes` (already escaped).
+    /// `body` (already HTML) in a body carrying `attributes` (raw text; escaped here).
     static func page(title: String, attributes: [(String, String)] = [], _ body: String) -> String {
         let attrs = attributes.map { " \($0.0)=\"\(escape($0.1))\"" }.joined()
         return """

@@ -44,18 +44,21 @@ struct Serve: ParsableCommand {
                     printLine("serving \(address) read-only at http://\(host.contains(":") ? "[\(host)]" : host):\(port)/ (\(exposure)); Ctrl-C stops")
                 }
             }
-            if let failure { throw InputError(file: "\(host):\(port)", field: "--port", problem: "cannot listen there (\(failure))") }
+            if let failure = failure as? DashboardServerError {
+                throw InputError(file: "\(host):\(port)", field: "--port", problem: "cannot listen there (\(failure))")
+            }
+            if let failure { throw failure }
         }
     }
 }
 
 /// Runs `body` on Swift's concurrency runtime from the main thread and waits for it; the error it
-/// threw, described, or nil.
-private func runBlocking(_ body: @escaping @Sendable () async throws -> Void) -> String? {
+/// threw, or nil.
+private func runBlocking(_ body: @escaping @Sendable () async throws -> Void) -> (any Error)? {
     let done = DispatchSemaphore(value: 0)
-    let outcome = Locked<String?>(nil)
+    let outcome = Locked<(any Error)?>(nil)
     Task {
-        do { try await body() } catch { outcome.withLock { $0 = "\(error)" } }
+        do { try await body() } catch { outcome.withLock { $0 = error } }
         done.signal()
     }
     done.wait()

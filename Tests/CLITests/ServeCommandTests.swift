@@ -87,12 +87,12 @@ struct ServeCommandTests {
         #expect(try await server.request("/sweeps/tiny/curves.svg").body.contains("validation mIoU"))
 
         struct State: Decodable { let version: Int; let cells: [Cell] }
-        struct Cell: Decodable { let key: String; let status: String; let iteration: Int; let iterations: Int?; let miou: Double? }
+        struct Cell: Decodable { let key: String; let status: String; let steps: Int; let iterations: Int?; let miou: Double? }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let state = try decoder.decode(State.self, from: Data(try await server.request("/api/sweeps/tiny").body.utf8))
         #expect(state.cells.map(\.key) == ["0.0/0", "0.0/1", "1.0/0", "1.0/1"])
-        #expect(state.cells.allSatisfy { $0.status == "done" && $0.iteration == 40 && $0.iterations == 40 && $0.miou != nil })
+        #expect(state.cells.allSatisfy { $0.status == "done" && $0.steps == 40 && $0.iterations == 40 && $0.miou != nil })
         struct Changes: Decodable { let version: Int; let cells: [Cell]; let complete: Bool }
         let none = try decoder.decode(Changes.self, from: Data(try await server.request("/api/sweeps/tiny/changes?since=\(state.version)").body.utf8))
         #expect(none.cells.isEmpty && !none.complete && none.version == state.version)

@@ -76,7 +76,7 @@ struct SweepMonitorTests {
         let job = try #require(try store.claim(sweep: "watched", worker: JobWorker(name: "w")))
         try store.record(job.claim, steps: (0..<4).map(Self.step), evaluations: [])
         let running = try await monitor.changes("watched", since: 1)
-        #expect(running.version == 2 && running.cells.map(\.key) == ["0.0/0"] && running.cells.first?.iteration == 4)
+        #expect(running.version == 2 && running.cells.map(\.key) == ["0.0/0"] && running.cells.first?.steps == 4)
         #expect(running.cells.first?.label == "4/10" && running.counts.running == 1 && running.counts.pending == 3)
         #expect(running.reportVersion == 2, "a status change moves the report version")
 

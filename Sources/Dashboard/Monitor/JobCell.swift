@@ -8,8 +8,8 @@ public struct JobCell: Codable, Sendable, Equatable {
     public var auxWeight: Double
     public var seed: Int64
     public var status: JobStatus
-    /// Steps recorded so far.
-    public var iteration: Int
+    /// Steps recorded so far (the iteration the run has reached).
+    public var steps: Int
     /// The schedule's length (nil when the sweep's spec no longer parses).
     public var iterations: Int?
     /// The last evaluation's mIoU (the final one once done) and its iteration.
@@ -24,7 +24,7 @@ public struct JobCell: Codable, Sendable, Equatable {
         auxWeight = summary.job.auxWeight
         seed = summary.job.seed
         status = summary.job.status
-        iteration = summary.steps
+        steps = summary.steps
         self.iterations = iterations
         miou = summary.miou
         evaluatedAt = summary.iteration
@@ -39,7 +39,7 @@ public struct JobCell: Codable, Sendable, Equatable {
     /// What hovering over the cell says.
     var hoverText: String {
         var parts = ["w = \(AblationReport.weight(auxWeight)), seed \(seed): \(status.rawValue)",
-                     "iteration \(iteration)" + (iterations.map { " of \($0)" } ?? "")]
+                     "iteration \(steps)" + (iterations.map { " of \($0)" } ?? "")]
         if let miou, let evaluatedAt { parts.append("mIoU \(NumberText.fixed(miou)) at iteration \(evaluatedAt)") }
         if attempt > 1 { parts.append("attempt \(attempt)") }
         if let error { parts.append("error: \(error)") }
@@ -49,8 +49,8 @@ public struct JobCell: Codable, Sendable, Equatable {
     /// The cell's text: the final mIoU when done, else the iteration (of the total).
     var label: String {
         if status == .done, let miou { return NumberText.fixed(miou) }
-        if status == .pending && iteration == 0 { return "" }
-        return iterations.map { "\(iteration)/\($0)" } ?? "\(iteration)"
+        if status == .pending && steps == 0 { return "" }
+        return iterations.map { "\(steps)/\($0)" } ?? "\(steps)"
     }
 }
 

@@ -20,7 +20,7 @@ enum JobPage {
     static func fragment(_ detail: JobDetail) -> String {
         let job = detail.job, cell = detail.cell
         let facts: [(String, String)] = [
-            ("status", job.status.rawValue), ("iteration", cell.iterations.map { "\(cell.iteration) of \($0)" } ?? "\(cell.iteration)"),
+            ("status", job.status.rawValue), ("iteration", cell.iterations.map { "\(cell.steps) of \($0)" } ?? "\(cell.steps)"),
             ("attempt", "\(job.attempt)"), ("worker", [job.worker, job.host].compactMap { $0 }.joined(separator: " on ")),
             ("started", HTML.date(job.started)), ("heartbeat", HTML.date(job.heartbeat)), ("finished", HTML.date(job.finished)),
             ("checkpoint at", "\(job.checkpointIteration)"),

@@ -4,6 +4,7 @@ import Foundation
 /// model and batch: what a data set costs beyond the network (decoding happens before, augmentation
 /// and batching during training).
 public enum DataThroughput {
+    /// Training images a second on the data and on the synthetic task, and their ratio.
     public struct Result: Sendable, Codable {
         public let size: Int
         public let batch: Int

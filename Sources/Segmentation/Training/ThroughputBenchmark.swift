@@ -3,6 +3,7 @@ import NN
 
 /// Training and evaluation throughput of PSPNet-mini on random 64 x 64 batches.
 public enum ThroughputBenchmark {
+    /// Images a second for training and evaluation, their GFLOP/s and the peak memory.
     public struct Result: Sendable {
         public let batch: Int
         public let threads: Int

@@ -8,6 +8,7 @@ public struct AblationReport: Sendable {
     /// Which evaluation of each job counts.
     public enum Point: String, Sendable, CaseIterable { case final, best }
 
+    /// One aux weight's line of the report: its values over seeds and what they say.
     public struct Row: Sendable {
         public let auxWeight: Double
         /// mIoU of each done job, by seed.

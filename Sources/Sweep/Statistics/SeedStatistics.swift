@@ -1,19 +1,6 @@
 import Foundation
 import NN
 
-/// Mean and sample standard deviation.
-public enum Statistics {
-    public static func mean(_ x: [Double]) -> Double? {
-        x.isEmpty ? nil : x.reduce(0, +) / Double(x.count)
-    }
-
-    /// The standard deviation with n - 1 in the denominator (nil for fewer than two values).
-    public static func sampleStandardDeviation(_ x: [Double]) -> Double? {
-        guard x.count > 1, let m = mean(x) else { return nil }
-        return (x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count - 1)).squareRoot()
-    }
-}
-
 /// Statistics over seeds: means with Student-t intervals, paired differences with t-test and exact
 /// sign-flip permutation p-values, and the bootstrap probability of being best.
 public enum SeedStatistics {
@@ -35,6 +22,7 @@ public enum SeedStatistics {
         bySeed.keys.sorted().compactMap { bySeed[$0] }
     }
 
+    /// The summary of values over seeds (nil for none).
     public static func summary(_ x: [Double]) -> Summary? {
         guard let mean = Statistics.mean(x) else { return nil }
         let std = Statistics.sampleStandardDeviation(x)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NN
+import Sweep
 
 /// `auxsweep core-demo`: a few SGD steps of a tiny network, printing the falling loss.
 struct CoreDemo: ParsableCommand {
@@ -41,12 +42,7 @@ struct CoreDemo: ParsableCommand {
             let value = loss.forward(logits: net.forward(images), labels: labels)
             net.backward(loss.backward())
             optimizer.step(lr: rate)
-            print("\(step)\t\(rate.formatted(digits: 5))\t\(value.formatted(digits: 4))")
+            print("\(step)\t\(NumberText.fixed(Double(rate), 5))\t\(NumberText.fixed(Double(value), 4))")
         }
     }
-}
-
-extension Float {
-    /// Fixed-point text with `digits` decimals.
-    func formatted(digits: Int) -> String { String(format: "%.\(digits)f", Double(self)) }
 }

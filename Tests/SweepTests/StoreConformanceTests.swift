@@ -155,14 +155,20 @@ struct StoreConformanceTests {
         #expect(try store.steps(job: id).count == 2)
     }
 
+    /// A store holding sweep "one": one job (w = 0.5, seed 0).
+    static func oneJob(_ backend: StoreBackend) throws -> any ResultsStore {
+        let store = try backend.makeStore()
+        let text = "name: one\naux_weights: [0.5]\nseeds: 1\n"
+        try store.register(try SpecParser.parse(text, file: "one.yaml"), text: text)
+        return store
+    }
+
     /// A crashed process's job under the pid this process has now (a restarted container's pid 1):
     /// its heartbeat decides, not the pid that looks alive.
     @Test("a job left by an earlier process with this process's pid is claimed again once its heartbeat is stale",
           arguments: StoreBackend.allCases)
     func ownPidStale(_ backend: StoreBackend) throws {
-        let store = try backend.makeStore()
-        let text = "name: one\naux_weights: [0.5]\nseeds: 1\n"
-        try store.register(try SpecParser.parse(text, file: "one.yaml"), text: text)
+        let store = try Self.oneJob(backend)
         let crashed = try #require(try store.claim(sweep: "one", worker: JobWorker(name: "crashed", grace: 0.5)))
         #expect(crashed.host == JobWorker.thisMachine && crashed.pid == Int64(getpid()))
         Thread.sleep(forTimeInterval: 1.5)
@@ -173,9 +179,7 @@ struct StoreConformanceTests {
     @Test("a job whose claimer beats within its grace is never taken, whatever grace the other worker has",
           arguments: StoreBackend.allCases)
     func liveJobKept(_ backend: StoreBackend) throws {
-        let store = try backend.makeStore()
-        let text = "name: one\naux_weights: [0.5]\nseeds: 1\n"
-        try store.register(try SpecParser.parse(text, file: "one.yaml"), text: text)
+        let store = try Self.oneJob(backend)
         // Grace an hour, beats every 0.2 s: inside it however loaded the machine is.
         let owner = try #require(try store.claim(sweep: "one", worker: Self.remoteWorker("owner", grace: 3600)))
         for _ in 0..<5 {

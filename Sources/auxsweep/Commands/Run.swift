@@ -68,9 +68,7 @@ struct Run: ParsableCommand {
             let requested = jobs ?? spec.jobs ?? ProcessInfo.processInfo.activeProcessorCount
             // An adaptive sweep may plan more jobs than are open now.
             let workers = spec.adaptive == nil ? max(1, min(requested, max(open.count, 1))) : requested
-            let display = ProgressDisplay(total: summaries.count, done: summaries.filter { $0.job.status == .done }.count,
-                                          failed: summaries.filter { $0.job.status == .failed }.count, workers: workers, stepsLeft: open.count * spec.config.train.iterations,
-                                          iterationsPerJob: spec.config.train.iterations)
+            let display = ProgressDisplay(jobs: summaries, workers: workers, iterationsPerJob: spec.config.train.iterations)
             let runner = SweepRunner(spec: spec, store: store, checkpointDirectory: checkpoints, workers: workers,
                                      grace: worker.grace, stop: stop, onProgress: { display.handle($0) })
             let shape = spec.adaptive.map { "adaptive: \(spec.auxWeights.count) weights, seeds \($0.initial) + \($0.step) per round up to \($0.max)" }

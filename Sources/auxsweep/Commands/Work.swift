@@ -51,10 +51,7 @@ struct Work: ParsableCommand {
             _ = try TrainingData.load(spec.config.data)
             let summaries = try store.jobSummaries(JobFilter(sweep: sweep))
             let open = summaries.filter { !$0.job.status.hasEnded }
-            let display = ProgressDisplay(total: summaries.count, done: summaries.filter { $0.job.status == .done }.count,
-                                          failed: summaries.filter { $0.job.status == .failed }.count, workers: 1,
-                                          stepsLeft: open.count * spec.config.train.iterations,
-                                          iterationsPerJob: spec.config.train.iterations)
+            let display = ProgressDisplay(jobs: summaries, workers: 1, iterationsPerJob: spec.config.train.iterations)
             let runner = SweepRunner(spec: spec, store: store, checkpointDirectory: checkpoints, workers: 1,
                                      threadsPerWorker: threads, grace: worker.grace, workerName: Self.workerName(), stop: stop,
                                      onProgress: { display.handle($0) })

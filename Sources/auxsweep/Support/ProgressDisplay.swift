@@ -20,14 +20,15 @@ final class ProgressDisplay: @unchecked Sendable {
     private var stepsDone = 0
     private var stepsLeft: Int
 
-    /// A display of `total` jobs, of which `done` and `failed` ended before this process started.
-    init(total: Int, done: Int, failed: Int, workers: Int, stepsLeft: Int, iterationsPerJob: Int) {
-        self.total = total
+    /// A display of a sweep's `jobs` as this process starts: those done and failed count as such, the
+    /// others still need `iterationsPerJob` steps each.
+    init(jobs: [JobSummary], workers: Int, iterationsPerJob: Int) {
+        total = jobs.count
         self.iterationsPerJob = iterationsPerJob
-        self.done = done
-        self.failed = failed
+        done = jobs.filter { $0.job.status == .done }.count
+        failed = jobs.filter { $0.job.status == .failed }.count
         workerCount = workers
-        self.stepsLeft = stepsLeft
+        stepsLeft = jobs.filter { !$0.job.status.hasEnded }.count * iterationsPerJob
     }
 
     func handle(_ event: SweepProgress) {

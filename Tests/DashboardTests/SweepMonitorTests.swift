@@ -29,7 +29,8 @@ struct SweepMonitorTests {
     func sharedReads() async throws {
         let store = try Self.store()
         let reader = StoreReader(store: store)
-        let monitor = SweepMonitor(reader: reader, maxAge: 60)
+        // Ages far beyond the test's run so that a slow machine cannot let the cache expire mid-test.
+        let monitor = SweepMonitor(reader: reader, maxAge: 3600, curvesMaxAge: 3600)
         let versions = try await withThrowingTaskGroup(of: Int.self) { group in
             for i in 0..<200 {
                 group.addTask { i.isMultiple(of: 2) ? try await monitor.state("watched").version : try await monitor.changes("watched", since: -1).version }
@@ -47,7 +48,7 @@ struct SweepMonitorTests {
     func sharedListAndCurves() async throws {
         let store = try Self.store()
         let reader = StoreReader(store: store)
-        let monitor = SweepMonitor(reader: reader, maxAge: 60)
+        let monitor = SweepMonitor(reader: reader, maxAge: 3600, curvesMaxAge: 3600)
         let versions = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<200 { group.addTask { try await monitor.index().version } }
             return try await group.reduce(into: []) { $0.append($1) }

@@ -30,7 +30,7 @@ struct SweepMonitorTests {
         let store = try Self.store()
         let reader = StoreReader(store: store)
         // Ages far beyond the test's run so that a slow machine cannot let the cache expire mid-test.
-        let monitor = SweepMonitor(reader: reader, maxAge: 3600, curvesMaxAge: 3600)
+        let monitor = SweepMonitor(reader: reader, maxAge: 3600, curvesMaxAge: 3600, firstVersion: 0)
         let versions = try await withThrowingTaskGroup(of: Int.self) { group in
             for i in 0..<200 {
                 group.addTask { i.isMultiple(of: 2) ? try await monitor.state("watched").version : try await monitor.changes("watched", since: -1).version }
@@ -48,7 +48,7 @@ struct SweepMonitorTests {
     func sharedListAndCurves() async throws {
         let store = try Self.store()
         let reader = StoreReader(store: store)
-        let monitor = SweepMonitor(reader: reader, maxAge: 3600, curvesMaxAge: 3600)
+        let monitor = SweepMonitor(reader: reader, maxAge: 3600, curvesMaxAge: 3600, firstVersion: 0)
         let versions = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<200 { group.addTask { try await monitor.index().version } }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -68,7 +68,7 @@ struct SweepMonitorTests {
     @Test("versions move with the cells; changes(since:) gives the cells changed after a version")
     func versionsAndChanges() async throws {
         let store = try Self.store()
-        let monitor = SweepMonitor(reader: StoreReader(store: store), maxAge: 0)
+        let monitor = SweepMonitor(reader: StoreReader(store: store), maxAge: 0, firstVersion: 0)
         let first = try await monitor.state("watched")
         #expect(first.version == 1 && first.cells.map(\.key) == ["0.0/0", "0.0/1", "1.0/0", "1.0/1"])
         #expect(try await monitor.changes("watched", since: 1).cells.isEmpty)
@@ -94,10 +94,27 @@ struct SweepMonitorTests {
         await #expect(throws: DashboardError.self) { try await monitor.state("nothing") }
     }
 
+    @Test("a restarted server hands out versions above the earlier one's: a page from before gets every cell and a new list")
+    func restartedServer() async throws {
+        let store = try Self.store()
+        let earlier = SweepMonitor(reader: StoreReader(store: store), maxAge: 0, firstVersion: 1_000)
+        let page = try await earlier.state("watched").version, indexPage = try await earlier.index().version
+        let job = try #require(try store.claim(sweep: "watched", worker: JobWorker(name: "w")))
+        try store.record(job.claim, steps: (0..<4).map(Self.step), evaluations: [])
+        // The page stays open while the server restarts; its stream reconnects with the version it had.
+        let later = SweepMonitor(reader: StoreReader(store: store), maxAge: 0, firstVersion: 2_000)
+        let changes = try await later.changes("watched", since: page)
+        #expect(changes.complete && changes.cells.count == 4 && changes.cells.first?.steps == 4)
+        #expect(try await later.index().version != indexPage, "the first page fetches the list again")
+        // Left to itself, a server starts from the clock: later than any server started before it.
+        let before = SweepMonitor.clockVersion()
+        #expect(await SweepMonitor(reader: StoreReader(store: store)).firstVersion >= before)
+    }
+
     @Test("the list of sweeps has a version that moves only when a sweep's line changes")
     func indexVersion() async throws {
         let store = try Self.store()
-        let monitor = SweepMonitor(reader: StoreReader(store: store), maxAge: 0)
+        let monitor = SweepMonitor(reader: StoreReader(store: store), maxAge: 0, firstVersion: 0)
         let first = try await monitor.index()
         #expect(first.version == 1 && first.sweeps.map(\.name) == ["watched"] && first.sweeps.first?.counts.pending == 4)
         #expect(try await monitor.index().version == 1, "nothing changed, the version stays")

@@ -35,14 +35,25 @@ public actor SweepMonitor {
     private var index: SweepIndex?
     private var indexRead: Task<SweepIndex, any Error>?
     private var curvesReads: [String: Task<String, any Error>] = [:]
+    /// The version before this monitor's first read: every version it hands out is larger.
+    ///
+    /// A server's monitor starts from the clock in milliseconds. A page still holding a version from an
+    /// earlier run of the server (which reads at most once per `maxAge`, so cannot have counted a change
+    /// per millisecond) then has one below it and is sent every cell, not the changes after a number
+    /// this server may have handed out for another state of the sweep.
+    let firstVersion: Int
     /// Set on shutdown: event streams end.
     public private(set) var isClosed = false
 
-    init(reader: StoreReader, maxAge: TimeInterval = 1, curvesMaxAge: TimeInterval = 30) {
+    init(reader: StoreReader, maxAge: TimeInterval = 1, curvesMaxAge: TimeInterval = 30, firstVersion: Int = SweepMonitor.clockVersion()) {
         self.reader = reader
         self.maxAge = maxAge
         self.curvesMaxAge = curvesMaxAge
+        self.firstVersion = firstVersion
     }
+
+    /// Milliseconds since 1970: the first version of a monitor made now.
+    static func clockVersion() -> Int { Int(Date().timeIntervalSince1970 * 1000) }
 
     /// Ends every event stream (the server is shutting down).
     public func close() { isClosed = true }
@@ -66,7 +77,7 @@ public actor SweepMonitor {
 
     private func refreshIndex() async throws -> SweepIndex {
         let sweeps = try await reader.read { store in try Self.readOverview(store) }
-        let version = (index?.version ?? 0) + (index?.sweeps == sweeps ? 0 : 1)
+        let version = (index?.version ?? firstVersion) + (index?.sweeps == sweeps ? 0 : 1)
         let fresh = SweepIndex(version: version, sweeps: sweeps, refreshed: Date())
         index = fresh
         return fresh
@@ -96,7 +107,7 @@ public actor SweepMonitor {
     /// The cells changed after `version` (every cell when this server never handed out `version`).
     func changes(_ name: String, since version: Int) async throws -> SweepChanges {
         let w = try await watch(name)
-        let complete = version < 0 || version > w.version
+        let complete = version < firstVersion || version > w.version
         let cells = complete ? w.cells : w.cells.filter { (w.cellVersions[$0.key] ?? 0) > version }
         return SweepChanges(version: w.version, reportVersion: w.reportVersion, counts: StatusCounts(w.cells.map(\.status)),
                             progress: w.progress, cells: cells, complete: complete)
@@ -172,7 +183,7 @@ public actor SweepMonitor {
             guard let record = try store.sweep(named: name) else { throw DashboardError.unknownSweep(name) }
             return (record, try store.jobSummaries(JobFilter(sweep: name)), try store.adaptiveState(sweep: name))
         }
-        var w = watches[name] ?? Watch(record: record, iterations: Self.iterations(record))
+        var w = watches[name] ?? Watch(record: record, iterations: Self.iterations(record), version: firstVersion, reportVersion: firstVersion)
         let now = Date()
         let cells = summaries.map { JobCell($0, iterations: w.iterations) }
         let before = Dictionary(w.cells.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })

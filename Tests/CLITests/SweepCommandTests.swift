@@ -139,10 +139,20 @@ struct SweepCommandTests {
         let s = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: s.dir) }
         let a = try CLIRunner.start(["run", s.sweep, "--db", s.db, "--jobs", "1"], in: s.dir, name: "a")
+        defer { if a.isRunning { kill(a.processIdentifier, SIGKILL) } }   // only when the test ends early
         // The second starts once the first has written a step of its (single worker's) first job, so
-        // three jobs are left for it to take.
+        // three jobs are left for it to take. The first is paused (SIGSTOP) until the second has claimed
+        // one, so that how fast either trains cannot leave the second without work; it is let go after
+        // 10 s in any case, should the pause have caught it holding the write lock (the busy timeout is 30 s).
         #expect(try Self.wait(for: a, db: s.db) { $0.stepRows > 0 })
+        kill(a.processIdentifier, SIGSTOP)
         let b = try CLIRunner.start(["run", s.sweep, "--db", s.db, "--jobs", "1"], in: s.dir, name: "b")
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, b.isRunning,
+              (try? SQLiteStore.openExisting(path: s.db).jobSummaries(JobFilter(sweep: "killme")).contains { $0.job.pid == Int64(b.processIdentifier) }) != true {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        kill(a.processIdentifier, SIGCONT)
         a.waitUntilExit()
         b.waitUntilExit()
         let errors = try ["a", "b"].map { try String(contentsOf: s.dir.appendingPathComponent("\($0).err"), encoding: .utf8) }

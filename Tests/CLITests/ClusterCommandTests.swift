@@ -279,9 +279,12 @@ extension ClusterCommandTests {
         let store = try PostgresStore(url: url)
         try Self.wait(store, sweep: "long") { jobs in jobs.contains { $0.job.status == .running && $0.job.checkpointIteration >= 20 } }
         try TestServices.tool("scontrol", ["requeue", "\(array)_0"])
-        // Slurm holds a requeued job back for a while (its begin time); let it start at once.
+        // Slurm holds a requeued job back for a while (its begin time); let it start at once. Until the
+        // requeue has been taken (the task's restart count moved) squeue may still show the first run.
         let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline, let task = try TestServices.slurmTasks(sweep: "long").first, !["RUNNING", "COMPLETED"].contains(task.state) {
+        while Date() < deadline, let task = try TestServices.slurmTasks(sweep: "long").first {
+            let restarted = try TestServices.slurmRestarts(task: "\(array)_0") > 0
+            if restarted && ["RUNNING", "COMPLETED"].contains(task.state) { break }
             if task.state == "PENDING" { _ = try? TestServices.tool("scontrol", ["update", "JobId=\(array)_0", "StartTime=now"]) }
             Thread.sleep(forTimeInterval: 0.2)
         }

@@ -88,6 +88,15 @@ enum TestServices {
             }
     }
 
+    /// How often Slurm has restarted an array task (`Restarts=` of `scontrol show job`): a requeue counts one.
+    static func slurmRestarts(task: String) throws -> Int {
+        let shown = try tool("scontrol", ["show", "job", task])
+        guard let match = shown.firstMatch(of: /Restarts=(\d+)/), let count = Int(match.1) else {
+            throw Missing(description: "scontrol show job \(task) gave no Restarts= field: \(shown)")
+        }
+        return count
+    }
+
     /// Waits until none of the sweep's array tasks is pending or running (at most 300 s).
     static func waitForSlurm(sweep: String) throws {
         let deadline = Date().addingTimeInterval(300)

@@ -22,11 +22,11 @@ struct BenchCommandTests {
         // Both list the same kinds (every kind the profiler knows, each once).
         #expect(Set(train.keys) == Set(eval.keys) && !train.isEmpty)
         // Training runs every kind of backward kernel; evaluation runs none.
-        for kind in ["convolutionForward", "convolutionBackwardData", "convolutionBackwardWeights", "batchNormBackward",
-                     "crossEntropyForward", "optimizer"] {
+        for kind in ["convolution_forward", "convolution_backward_data", "convolution_backward_weights", "batch_norm_backward",
+                     "cross_entropy_forward", "optimizer"] {
             #expect((train[kind] ?? 0) > 0, "\(kind)")
         }
-        for kind in ["convolutionBackwardData", "convolutionBackwardWeights", "batchNormBackward", "crossEntropyForward", "optimizer"] {
+        for kind in ["convolution_backward_data", "convolution_backward_weights", "batch_norm_backward", "cross_entropy_forward", "optimizer"] {
             #expect(eval[kind] == 0, "\(kind)")
         }
         // Exclusive times, nested inside the step's own: together at most the whole step.

@@ -62,9 +62,7 @@ struct Bench: ParsableCommand {
             print("oneDNN isa \(ConvolutionLayoutProbe.isa), backbone layout \(Tensor.Layout.native.oneDNNName)")
             if let profile { print(Self.table(profile)) }
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(BenchReport(r, breakdown: profile)), as: UTF8.self))
+            print(String(decoding: try JSONOutput.encoder(pretty: false).encode(BenchReport(r, breakdown: profile)), as: UTF8.self))
         }
     }
 

@@ -6,21 +6,41 @@ import Segmentation
 struct BenchReport: Encodable {
     /// Milliseconds per kernel kind for a training step and an evaluation batch, and their totals.
     struct Breakdown: Encodable {
-        let train: [String: Double]
-        let eval: [String: Double]
+        let train: KernelMilliseconds
+        let eval: KernelMilliseconds
         let trainStep: Double
         let evalBatch: Double
 
-        enum CodingKeys: String, CodingKey { case train, eval, trainStep = "train_step", evalBatch = "eval_batch" }
-
         init(_ b: ThroughputBenchmark.Breakdown) {
-            func milliseconds(_ t: KernelProfiler.Times) -> [String: Double] {
-                Dictionary(uniqueKeysWithValues: KernelProfiler.Kernel.allCases.map { ("\($0)", t[$0] * 1000) })
-            }
-            train = milliseconds(b.train)
-            eval = milliseconds(b.eval)
+            train = KernelMilliseconds(b.train)
+            eval = KernelMilliseconds(b.eval)
             trainStep = b.trainStepSeconds * 1000
             evalBatch = b.evalBatchSeconds * 1000
+        }
+    }
+
+    /// Milliseconds per kernel kind, one key per kind in the profiler's order.
+    ///
+    /// The kinds are the keys of a keyed container, not of a dictionary: `JSONOutput`'s snake-case
+    /// strategy converts the one and not the other, so the kinds come out like every other key
+    /// (`convolution_backward_data`).
+    struct KernelMilliseconds: Encodable {
+        let times: KernelProfiler.Times
+
+        init(_ times: KernelProfiler.Times) { self.times = times }
+
+        private struct Key: CodingKey {
+            let stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            for kernel in KernelProfiler.Kernel.allCases {
+                try container.encode(times[kernel] * 1000, forKey: Key(stringValue: "\(kernel)"))
+            }
         }
     }
 

@@ -109,7 +109,7 @@ struct StepRow: Codable, Sendable, Equatable {
 
 /// An evaluation as the stores keep it, in table `evals`: per-class IoU as a JSON array (null for
 /// absent classes). Only the stores see rows; they hand out `EvaluationRecord`s.
-struct EvalRow: Codable, Sendable, Equatable {
+struct EvaluationRow: Codable, Sendable, Equatable {
     var job: Int64
     var iteration: Int
     var miou: Double
@@ -132,7 +132,7 @@ extension StepRow {
     }
 }
 
-extension EvalRow {
+extension EvaluationRow {
     /// An evaluation's row as every store keeps it.
     init(job: Int64, _ evaluation: EvaluationRecord) {
         self.init(job: job, iteration: evaluation.iteration, miou: evaluation.miou, pixelAcc: evaluation.pixelAccuracy,
@@ -155,7 +155,7 @@ extension EvalRow {
     }
 }
 
-extension [Int64: [EvalRow]] {
+extension [Int64: [EvaluationRow]] {
     /// Rows by job as the evaluations they keep.
     func records(location: String) throws -> [Int64: [EvaluationRecord]] {
         try mapValues { try $0.map { try $0.record(location: location) } }

@@ -248,7 +248,7 @@ public final class PostgresStore: ResultsStore {
         try transaction { db, logger in
             try await Self.renew(claim, db, logger)
             try await Self.write(steps: progress.steps.map { StepRow(job: id, $0) },
-                                 evaluations: progress.evaluations.map { EvalRow(job: id, $0) }, job: id, db, logger)
+                                 evaluations: progress.evaluations.map { EvaluationRow(job: id, $0) }, job: id, db, logger)
             guard progress.checkpointIteration != nil || progress.status != nil else { return }
             let checkpoint = progress.checkpointIteration.map(Int32.init)
             let status = progress.status?.rawValue
@@ -264,7 +264,7 @@ public final class PostgresStore: ResultsStore {
 
     /// Writes step and evaluation rows under job `id` (their own `job` is ignored), one statement each
     /// over arrays; a row already there (a replayed step) is replaced.
-    static func write(steps s: [StepRow], evaluations e: [EvalRow], job id: Int64, _ db: PostgresConnection,
+    static func write(steps s: [StepRow], evaluations e: [EvaluationRow], job id: Int64, _ db: PostgresConnection,
                               _ logger: Logger) async throws {
         if !s.isEmpty {
             try await db.query("""
@@ -365,12 +365,12 @@ public final class PostgresStore: ResultsStore {
     }
 
     /// The evaluation rows of `jobs`, by job, in iteration order.
-    private static func evaluations(jobs: [Int64], _ db: PostgresConnection, _ logger: Logger) async throws -> [Int64: [EvalRow]] {
-        var evaluations: [Int64: [EvalRow]] = [:]
+    private static func evaluations(jobs: [Int64], _ db: PostgresConnection, _ logger: Logger) async throws -> [Int64: [EvaluationRow]] {
+        var evaluations: [Int64: [EvaluationRow]] = [:]
         for try await (job, iteration, miou, pixelAcc, classIoU) in try await db.query(
             "SELECT job, iteration, miou, pixel_acc, class_iou FROM evals WHERE job = ANY(\(jobs)::int8[]) ORDER BY job, iteration",
             logger: logger).decode((Int64, Int, Double, Double, String).self) {
-            evaluations[job, default: []].append(EvalRow(job: job, iteration: iteration, miou: miou, pixelAcc: pixelAcc, classIoU: classIoU))
+            evaluations[job, default: []].append(EvaluationRow(job: job, iteration: iteration, miou: miou, pixelAcc: pixelAcc, classIoU: classIoU))
         }
         return evaluations
     }
@@ -411,7 +411,7 @@ public final class PostgresStore: ResultsStore {
                     RETURNING id
                     """, logger: logger).decode(Int64.self) { id = value }
                 guard let id else { preconditionFailure("an inserted job has an id") }
-                try await Self.write(steps: entry.steps.map { StepRow(job: id, $0) }, evaluations: entry.evaluations.map { EvalRow(job: id, $0) },
+                try await Self.write(steps: entry.steps.map { StepRow(job: id, $0) }, evaluations: entry.evaluations.map { EvaluationRow(job: id, $0) },
                                      job: id, db, logger)
             }
         }
@@ -419,7 +419,7 @@ public final class PostgresStore: ResultsStore {
 
     private struct ReportData: Sendable {
         let jobs: [JobRecord]
-        let evaluations: [Int64: [EvalRow]]
+        let evaluations: [Int64: [EvaluationRow]]
     }
 }
 

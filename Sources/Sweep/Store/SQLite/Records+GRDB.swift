@@ -19,6 +19,6 @@ extension StepRow: FetchableRecord, PersistableRecord {
     static let databaseTableName = "steps"
 }
 
-extension EvalRow: FetchableRecord, PersistableRecord {
+extension EvaluationRow: FetchableRecord, PersistableRecord {
     static let databaseTableName = "evals"
 }

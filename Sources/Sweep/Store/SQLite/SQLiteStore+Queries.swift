@@ -18,7 +18,7 @@ extension SQLiteStore {
             if let status = filter.status { request = request.filter(Column("status") == status.rawValue) }
             let jobs = try request.order(Column("sweep"), Column("aux_weight"), Column("seed")).fetchAll(db)
             return try jobs.map { job in
-                let last = try EvalRow.filter(Column("job") == job.id).order(Column("iteration").desc).fetchOne(db)
+                let last = try EvaluationRow.filter(Column("job") == job.id).order(Column("iteration").desc).fetchOne(db)
                 let steps = try StepRow.filter(Column("job") == job.id).fetchCount(db)
                 return JobSummary(job: job, iteration: last?.iteration, miou: last?.miou, pixelAccuracy: last?.pixelAcc,
                                   steps: steps)
@@ -33,7 +33,7 @@ extension SQLiteStore {
 
     /// All evaluations of one job, by iteration.
     public func evaluations(job id: Int64) throws -> [EvaluationRecord] {
-        try read { db in try EvalRow.filter(Column("job") == id).order(Column("iteration")).fetchAll(db) }
+        try read { db in try EvaluationRow.filter(Column("job") == id).order(Column("iteration")).fetchAll(db) }
             .map { try $0.record(location: location) }
     }
 }
@@ -43,7 +43,7 @@ extension SQLiteStore {
     public func reportData(sweep: String) throws -> (jobs: [JobRecord], evaluations: [Int64: [EvaluationRecord]]) {
         let (jobs, rows) = try read { db in
             let jobs = try JobRecord.filter(Column("sweep") == sweep).order(Column("aux_weight"), Column("seed")).fetchAll(db)
-            let evals = try EvalRow.filter(jobs.compactMap(\.id).contains(Column("job"))).order(Column("iteration")).fetchAll(db)
+            let evals = try EvaluationRow.filter(jobs.compactMap(\.id).contains(Column("job"))).order(Column("iteration")).fetchAll(db)
             return (jobs, Dictionary(grouping: evals, by: \.job))
         }
         return (jobs, try rows.records(location: location))

@@ -17,7 +17,7 @@ extension SQLiteStore {
                 try job.insert(db)
                 guard let id = job.id else { preconditionFailure("an inserted job has an id") }
                 for step in entry.steps { try StepRow(job: id, step).insert(db) }
-                for evaluation in entry.evaluations { try EvalRow(job: id, evaluation).insert(db) }
+                for evaluation in entry.evaluations { try EvaluationRow(job: id, evaluation).insert(db) }
             }
         }
     }

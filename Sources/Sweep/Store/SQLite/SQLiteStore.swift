@@ -219,7 +219,7 @@ public final class SQLiteStore: ResultsStore {
     /// Writes `progress`'s rows and the job's end or checkpoint iteration (the heartbeat is the caller's).
     static func apply(_ progress: JobProgress, job id: Int64, _ db: Database) throws {
         for step in progress.steps { try StepRow(job: id, step).insert(db, onConflict: .replace) }
-        for evaluation in progress.evaluations { try EvalRow(job: id, evaluation).insert(db, onConflict: .replace) }
+        for evaluation in progress.evaluations { try EvaluationRow(job: id, evaluation).insert(db, onConflict: .replace) }
         var assignments: [ColumnAssignment] = []
         if let checkpointIteration = progress.checkpointIteration {
             assignments.append(Column("checkpoint_iteration").set(to: checkpointIteration))
@@ -234,7 +234,7 @@ public final class SQLiteStore: ResultsStore {
 
     static func rewind(job id: Int64, to iteration: Int, _ db: Database) throws {
         try StepRow.filter(Column("job") == id && Column("iteration") >= iteration).deleteAll(db)
-        try EvalRow.filter(Column("job") == id && Column("iteration") > iteration).deleteAll(db)
+        try EvaluationRow.filter(Column("job") == id && Column("iteration") > iteration).deleteAll(db)
         try JobRecord.filter(key: id).updateAll(db, Column("checkpoint_iteration").set(to: iteration))
     }
 

@@ -323,3 +323,20 @@ extension SweepCommandTests {
         #expect(!FileManager.default.fileExists(atPath: s.db))
     }
 }
+
+extension SweepCommandTests {
+    @Test("report, status and query only read: the database file is byte for byte as before (a committed store stays unmodified)")
+    func readersLeaveTheFileAlone() throws {
+        let s = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        let run = try CLIRunner.run(["run", s.sweep, "--db", s.db])
+        #expect(run.status == 0, "\(run.stderr)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: s.db))
+        for arguments in [["report", "--db", s.db], ["report", "--db", s.db, "--format", "json"],
+                          ["status", "--db", s.db], ["status", "killme", "--db", s.db], ["query", "--db", s.db]] {
+            let result = try CLIRunner.run(arguments)
+            #expect(result.status == 0 && !result.stdout.isEmpty, "\(arguments): \(result.stderr)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: s.db)) == before, "\(arguments) changed the file")
+        }
+    }
+}

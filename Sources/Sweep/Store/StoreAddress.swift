@@ -32,6 +32,17 @@ public enum StoreAddress: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Opens an existing store for commands that only read (`report`, `status`, `query`): read-only
+    /// when its schema is current, so that reading a store (a committed snapshot, say) leaves the
+    /// file as it was; a store with an older schema is brought up to date first (`open(create: false)`).
+    public func openForReading() throws -> any ResultsStore {
+        do {
+            return try openReadOnly()
+        } catch StoreError.outdatedSchema {
+            return try open(create: false)
+        }
+    }
+
     /// Where checkpoints go unless given: `checkpoints/` beside an SQLite file; nil for PostgreSQL,
     /// whose workers may run on several machines and need a directory they all reach.
     public var defaultCheckpointDirectory: URL? {

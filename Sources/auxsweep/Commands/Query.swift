@@ -36,7 +36,7 @@ struct Query: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try database.address().open(create: false)
+            let store = try database.address().openForReading()
             let jobs = try store.jobSummaries(JobFilter(sweep: sweep, auxWeight: weight, seed: seed,
                                                         status: status.flatMap(JobStatus.init(rawValue:))))
             let rows = jobs.map(JobListing.init)

@@ -43,7 +43,7 @@ struct Report: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let address = try database.address()
-            let store = try address.open(create: false)
+            let store = try address.openForReading()
             guard let name = try sweep ?? store.sweeps().last?.name else { throw StoreError.noSweeps(address.description) }
             let report = try store.ablationReport(sweep: name, point: at == .final ? .final : .best)
             printLine(report.rendered(AblationReport.Format(rawValue: format.rawValue) ?? .table))

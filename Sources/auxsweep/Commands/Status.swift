@@ -21,7 +21,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try database.address().open(create: false)
+            let store = try database.address().openForReading()
             if let sweep {
                 let jobs = try store.jobSummaries(JobFilter(sweep: sweep))
                 guard !jobs.isEmpty else { throw StoreError.unknownSweep(sweep) }

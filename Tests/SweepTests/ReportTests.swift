@@ -45,10 +45,27 @@ struct ReportTests {
 
             Best: w = 0.4; not significantly worse (paired t-test against it, alpha 0.05): 1.0.
             Seeds to decide (paired t-test, alpha 0.05, power 0.8; now 3 for the best): 1.0: fewer than two seeds shared with the best; the best from w = 0: about 3 seeds per weight.
-            Not in the means (failed or unfinished): w=1.0 seed 1, w=1.0 seed 2.
+            Not in the means (failed or unfinished): seeds 1-2 of w = 1.0.
             PSPNet (ADE20K, ResNet50) found 0.4 best (+1.41 mIoU over no aux loss); this sweep: best w = 0.4, gain over w=0 = +4.00 [+1.52, +6.48] mIoU, tied (p >= 0.05): {1.0}
             """
         #expect(report.rendered(.table) == expected)
+    }
+
+    @Test("what the means leave out is grouped: the same seeds of every weight in one phrase, seeds as ranges")
+    func missingGrouped() throws {
+        #expect(NumberText.seeds([11, 10, 1, 2, 3, 5]) == "1-3, 5, 10-11")
+        #expect(NumberText.seeds([7]) == "7")
+        let store = try SQLiteStore(path: try SweepRunnerTests.temporaryDatabase().path)
+        try store.register(try SpecParser.parse("name: grouped\naux_weights: [0.0, 0.5]\nseeds: 5\n", file: "grouped.yaml"), text: "")
+        // Seeds 0 and 1 done; the others claimed and left running, as in the middle of a round.
+        while let job = try store.claim(sweep: "grouped", worker: JobWorker(name: "t")) {
+            guard job.seed < 2 else { continue }
+            try store.record(job.claim, steps: [], evaluations: [EvaluationRecord(iteration: 1, miou: 0.5 + job.auxWeight / 10 + Double(job.seed) / 100,
+                                                                                    pixelAccuracy: 0.9, classIoU: [0.5])], status: .done)
+        }
+        let report = try store.ablationReport(sweep: "grouped")
+        #expect(report.summaryLines.contains("Not in the means (failed or unfinished): seeds 2-4 of every weight."), "\(report.summaryLines)")
+        #expect(report.tableCells.map { $0.last } == ["unfinished seeds 2-4", "unfinished seeds 2-4"])
     }
 
     @Test("when w = 0 is best the verdict says so without a gain")

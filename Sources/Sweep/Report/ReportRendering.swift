@@ -35,8 +35,8 @@ extension AblationReport {
     func cells(_ r: Row) -> [String] {
         let dropped = adaptive?.rounds.first { $0.decision.map { $0.dropped.contains(r.auxWeight) || $0.failed.contains(r.auxWeight) } ?? false }
         let notDone = [dropped.map { "dropped after round \($0.round)" },
-                       r.failed.isEmpty ? nil : "failed seeds \(r.failed.map(String.init).joined(separator: ","))",
-                       r.unfinished.isEmpty ? nil : "unfinished seeds \(r.unfinished.map(String.init).joined(separator: ","))"]
+                       r.failed.isEmpty ? nil : "failed seeds \(NumberText.seeds(r.failed))",
+                       r.unfinished.isEmpty ? nil : "unfinished seeds \(NumberText.seeds(r.unfinished))"]
             .compactMap { $0 }.joined(separator: "; ")
         let decide = r.toDecide
         return [Self.weight(r.auxWeight) + (best?.auxWeight == r.auxWeight ? " *" : ""), "\(r.summary?.n ?? 0)",
@@ -67,10 +67,25 @@ extension AblationReport {
         }
         if let toDecideLine { lines.append(toDecideLine) }
         if let adaptive { lines += adaptive.lines }
-        let missing = rows.flatMap { r in (r.failed + r.unfinished).map { "w=\(Self.weight(r.auxWeight)) seed \($0)" } }
-        if !missing.isEmpty { lines.append("Not in the means (failed or unfinished): \(missing.joined(separator: ", ")).") }
+        if let missing = missingText { lines.append("Not in the means (failed or unfinished): \(missing).") }
         lines.append(verdict)
         return lines
+    }
+
+    /// The failed and unfinished jobs, weights with the same seeds missing together: "seeds 10-14 of
+    /// every weight" in the middle of a round, "seeds 1-2 of w = 1.0"; nil when nothing is missing.
+    var missingText: String? {
+        var groups: [(seeds: [Int64], weights: [Double])] = []
+        for r in rows {
+            let seeds = (r.failed + r.unfinished).sorted()
+            guard !seeds.isEmpty else { continue }
+            if let i = groups.firstIndex(where: { $0.seeds == seeds }) { groups[i].weights.append(r.auxWeight) } else { groups.append((seeds, [r.auxWeight])) }
+        }
+        guard !groups.isEmpty else { return nil }
+        return groups.map { g in
+            let which = rows.count > 1 && g.weights.count == rows.count ? "every weight" : "w = " + g.weights.map { Self.weight($0) }.joined(separator: ", ")
+            return "\(g.seeds.count == 1 ? "seed" : "seeds") \(NumberText.seeds(g.seeds)) of \(which)"
+        }.joined(separator: "; ")
     }
 
     static let csvHeader = ["aux_weight", "n", "miou_mean", "miou_std", "miou_ci95_low", "miou_ci95_high", "pixel_acc_mean",

@@ -99,6 +99,10 @@ struct ReportTests {
         #expect(best["aux_weight"] as? Double == 0.4 && (best["tied"] as? [Double]) == [1.0])
         #expect(report.rendered(.csv).split(separator: "\n").count == 4)
         #expect(report.rendered(.markdown).contains("| 0.4 * | 3 | 0.5367 |"))
+        // Markdown: every line under the table its own paragraph, so that it pastes into a README as printed.
+        #expect(report.summaryLines.count >= 2)
+        #expect(report.rendered(.markdown).hasSuffix("|\n\n" + report.summaryLines.joined(separator: "\n\n")))
+        #expect(report.rendered(.table).hasSuffix("\n\n" + report.summaryLines.joined(separator: "\n")))
         // --at best takes each job's highest evaluation: w = 0.4's seed 1 peaked at 0.59 before ending at 0.56.
         let atFinal = report.rows.map { $0.summary?.mean }
         let atBest = try store.ablationReport(sweep: "fixed", point: .best).rows.map { $0.summary?.mean }

@@ -54,7 +54,10 @@ extension AblationReport {
             + "gap = the best minus this weight, or for the best minus w = 0)"
         let table = markdown ? TextTable.markdown(header: Self.header, rows: tableCells)
                              : TextTable.render(header: Self.header, rows: tableCells, leftAligned: [0, 11])
-        return ([markdown ? "**\(title)**\n" : title, table, ""] + summaryLines).joined(separator: "\n")
+        // In Markdown each line under the table is a paragraph of its own (single newlines would run them
+        // together when rendered).
+        let summary = summaryLines.joined(separator: markdown ? "\n\n" : "\n")
+        return [markdown ? "**\(title)**\n" : title, table, "", summary].joined(separator: "\n")
     }
 
     /// The lines under the table: the best and the weights tied with it, the seeds to decide, an

@@ -129,6 +129,8 @@ struct ReportTests {
         #expect(jobCurves.contains("fixed &lt;w = 0&gt;") && jobCurves.contains(">total<") && jobCurves.contains(">aux<"))
         #expect(jobCurves.components(separatedBy: "class=\"eval\"").count - 1 == (try store.evaluations(job: job)).count)
         #expect(ablation.contains("aux loss weight w") && ablation.contains("w = 0 baseline"))
+        // w = 1.0 has one done seed, the others three: the legend gives the range, not the largest.
+        #expect(ablation.contains("mean ± 95% CI (1-3 seeds)"))
         #expect(curves.contains("main loss") && curves.contains("auxiliary loss") && curves.contains("validation mIoU"))
     }
 }

@@ -37,8 +37,10 @@ extension AblationReport {
             body += "<circle class=\"point\" cx=\"\(top.f(top.px(w)))\" cy=\"\(top.f(top.py(s.mean)))\" r=\"\(isBest ? 6 : 4)\" "
                 + "fill=\"\(isBest ? "#d62728" : "#1f77b4")\" stroke=\"white\"/>\n"
         }
-        let n = points.map(\.1.n).max() ?? 0
-        body += top.legend([("mean ± 95% CI (\(n) seeds)", "#1f77b4", false), ("one seed (grey dot)", "#999", false),
+        // Weights may have different numbers of seeds (failed jobs, an adaptive sweep's dropped weights).
+        let counts = points.map(\.1.n)
+        let seeds = counts.min() == counts.max() ? "\(counts.max() ?? 0)" : "\(counts.min() ?? 0)-\(counts.max() ?? 0)"
+        body += top.legend([("mean ± 95% CI (\(seeds) seeds)", "#1f77b4", false), ("one seed (grey dot)", "#999", false),
                             ("w = 0 baseline", "#888", true),
                             ("best w = \(best.map { Self.weight($0.auxWeight) } ?? "-")", "#d62728", false)])
 
